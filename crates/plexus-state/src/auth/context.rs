@@ -1,0 +1,100 @@
+//! The view of room state that the authorization rules read: creators, power levels,
+//! memberships and join rules, all looked up through the caller's `fetch_state`.
+
+use std::collections::BTreeSet;
+
+use ruma::{events::StateEventType, room_version_rules::AuthorizationRules, OwnedUserId, UserId};
+use serde_json::Value;
+
+use super::{
+    create::room_creators,
+    power_levels::{required_level_without_power_levels, PowerLevels, UserPowerLevel},
+};
+use crate::{AuthError, Event};
+
+/// The room state an event is being authorized against.
+pub(crate) struct RoomContext<'a, E> {
+    pub rules: &'a AuthorizationRules,
+    pub create: E,
+    pub creators: BTreeSet<OwnedUserId>,
+    pub power_levels: Option<PowerLevels>,
+    fetch_state: &'a dyn Fn(&StateEventType, &str) -> Option<E>,
+}
+
+impl<'a, E: Event> RoomContext<'a, E> {
+    /// Loads the create event, creators and power levels from the state.
+    pub fn load(
+        rules: &'a AuthorizationRules,
+        fetch_state: &'a dyn Fn(&StateEventType, &str) -> Option<E>,
+    ) -> Result<Self, AuthError> {
+        let create =
+            fetch_state(&StateEventType::RoomCreate, "").ok_or(AuthError::MissingCreate)?;
+        let creators = room_creators(rules, &create)?;
+        let power_levels = fetch_state(&StateEventType::RoomPowerLevels, "")
+            .map(|event| PowerLevels::parse(rules, event.content().get()))
+            .transpose()?;
+        Ok(Self {
+            rules,
+            create,
+            creators,
+            power_levels,
+            fetch_state,
+        })
+    }
+
+    /// A state event by type and state key.
+    pub fn state(&self, kind: &StateEventType, state_key: &str) -> Option<E> {
+        (self.fetch_state)(kind, state_key)
+    }
+
+    /// A user's power level: infinite for v12 creators, else the power levels event's value,
+    /// else (no power levels event) 100 for the creator and 0 for everyone else.
+    pub fn user_power(&self, user: &UserId) -> UserPowerLevel {
+        let is_creator = self.creators.contains(user);
+        if is_creator && self.rules.explicitly_privilege_room_creators {
+            return UserPowerLevel::Infinite;
+        }
+        match &self.power_levels {
+            Some(levels) => UserPowerLevel::Int(levels.user_level(user)),
+            None if is_creator => UserPowerLevel::Int(100),
+            None => UserPowerLevel::Int(0),
+        }
+    }
+
+    /// A named level (`invite`, `kick`, `ban`, `redact`) with its spec default.
+    pub fn level(&self, field: &str) -> i64 {
+        match &self.power_levels {
+            Some(levels) => levels.field_or_default(field),
+            None => PowerLevels::default().field_or_default(field),
+        }
+    }
+
+    /// The event type's *required power level*.
+    pub fn required_level(&self, event_type: &str, is_state: bool) -> i64 {
+        match &self.power_levels {
+            Some(levels) => levels.required_level(event_type, is_state),
+            None => required_level_without_power_levels(),
+        }
+    }
+
+    /// A user's current membership; `leave` when the state has no member event for them.
+    pub fn membership(&self, user: &str) -> String {
+        self.state(&StateEventType::RoomMember, user)
+            .and_then(|event| content_str(&event, "membership"))
+            .unwrap_or_else(|| "leave".to_owned())
+    }
+
+    /// The current join rule. Without an `m.room.join_rules` event the room is invite-only,
+    /// which is what `m.room.join_rules` documents as the default.
+    pub fn join_rule(&self) -> String {
+        self.state(&StateEventType::RoomJoinRules, "")
+            .and_then(|event| content_str(&event, "join_rule"))
+            .unwrap_or_else(|| "invite".to_owned())
+    }
+}
+
+/// A top-level string property of an event's content.
+pub(crate) fn content_str<E: Event>(event: &E, key: &str) -> Option<String> {
+    let content: Value = serde_json::from_str(event.content().get()).ok()?;
+    content.get(key)?.as_str().map(str::to_owned)
+}

@@ -1,0 +1,29 @@
+//! Matrix event authorization rules and state resolution for room versions 1–12.
+//!
+//! This crate is deliberately pure: no IO, no async, no storage. Callers hand in events through
+//! the [`Event`] trait and closures that look events up; every per-room-version switch comes
+//! from ruma's [`RoomVersionRules`](ruma::room_version_rules::RoomVersionRules) so that the
+//! version table lives in exactly one place in the workspace.
+//!
+//! * [`auth_types_for_event`] — which state an event must cite in `auth_events`.
+//! * [`check_auth`] — the authorization rules against a given state.
+//! * [`check_auth_events`] — rule "considering the event's `auth_events`" (rule 2/3 family).
+//! * [`check_soft_fail`] — the same rules against the room's *current* state.
+//! * [`resolve`] — state resolution v1, v2 and v2.1.
+//! * [`redact`] — the per-version redaction algorithm.
+
+mod auth;
+mod error;
+mod event;
+pub mod fixture;
+mod redact;
+mod resolve;
+
+pub use auth::{
+    auth_types_for_event, check_auth, check_auth_events, check_soft_fail, UserPowerLevel,
+};
+pub use error::{AuthError, ResolveError};
+pub use event::{Event, StateMap};
+pub use redact::redact;
+pub use resolve::resolve;
+pub use ruma::room_version_rules::{AuthorizationRules, RoomVersionRules, StateResolutionV2Rules};

@@ -1,0 +1,97 @@
+//! State resolution: v1 (room version 1), v2 (room versions 2–11) and v2.1 (room version 12).
+
+mod iterative;
+mod ordering;
+mod subgraph;
+mod v1;
+mod v2;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+use ruma::{
+    events::{StateEventType, TimelineEventType},
+    room_version_rules::{RoomVersionRules, StateResolutionVersion},
+    EventId, OwnedEventId,
+};
+
+use crate::{Event, ResolveError, StateMap};
+
+/// Resolves a set of forked room states into one, with the algorithm the room version uses.
+///
+/// `auth_chains[i]` is the full auth chain of the events in `state_sets[i]` (only v2 and v2.1
+/// read it). `fetch_event` must return every event named in the state sets and their auth chains;
+/// events it cannot find are left out of the full conflicted set, as a server cannot verify them.
+pub fn resolve<E: Event + Clone>(
+    rules: &RoomVersionRules,
+    state_sets: &[StateMap<OwnedEventId>],
+    auth_chains: Vec<HashSet<OwnedEventId>>,
+    fetch_event: impl Fn(&EventId) -> Option<E>,
+) -> Result<StateMap<OwnedEventId>, ResolveError> {
+    match &rules.state_res {
+        StateResolutionVersion::V1 => v1::resolve(&rules.authorization, state_sets, &fetch_event),
+        StateResolutionVersion::V2(v2_rules) => v2::resolve(
+            &rules.authorization,
+            v2_rules,
+            state_sets,
+            auth_chains,
+            &fetch_event,
+        ),
+        _ => Err(ResolveError::UnsupportedRoomVersion),
+    }
+}
+
+/// Splits the state sets into the unconflicted state map (same value in every set) and the
+/// conflicted state set (every value of every other key).
+pub(crate) fn split_conflicted(
+    state_sets: &[StateMap<OwnedEventId>],
+) -> (StateMap<OwnedEventId>, StateMap<Vec<OwnedEventId>>) {
+    let mut unconflicted = StateMap::new();
+    let mut conflicted: StateMap<Vec<OwnedEventId>> = StateMap::new();
+    let keys: HashSet<&(StateEventType, String)> =
+        state_sets.iter().flat_map(|s| s.keys()).collect();
+    for key in keys {
+        let values: Vec<Option<&OwnedEventId>> = state_sets.iter().map(|s| s.get(key)).collect();
+        let first = values[0];
+        if first.is_some() && values.iter().all(|v| *v == first) {
+            unconflicted.insert(key.clone(), first.cloned().expect("checked above"));
+            continue;
+        }
+        let mut distinct: Vec<OwnedEventId> = values.into_iter().flatten().cloned().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        conflicted.insert(key.clone(), distinct);
+    }
+    (unconflicted, conflicted)
+}
+
+/// A power event: `m.room.power_levels`, `m.room.join_rules`, or a kick/ban (`m.room.member`
+/// with membership `leave` or `ban` whose sender is not the target).
+pub(crate) fn is_power_event<E: Event>(event: &E) -> bool {
+    match event.event_type() {
+        TimelineEventType::RoomPowerLevels | TimelineEventType::RoomJoinRules => {
+            event.state_key() == Some("")
+        }
+        TimelineEventType::RoomMember => {
+            let membership = crate::auth::content_str_of(event, "membership");
+            matches!(membership.as_deref(), Some("leave" | "ban"))
+                && event.state_key() != Some(event.sender().as_str())
+        }
+        _ => false,
+    }
+}
+
+/// The `m.room.power_levels` event among an event's auth events, if any.
+pub(crate) fn power_levels_auth_event<E: Event>(
+    event: &E,
+    fetch_event: &impl Fn(&EventId) -> Option<E>,
+) -> Option<E> {
+    event
+        .auth_events()
+        .filter_map(|id| fetch_event(id))
+        .find(|auth| {
+            *auth.event_type() == TimelineEventType::RoomPowerLevels && auth.state_key() == Some("")
+        })
+}

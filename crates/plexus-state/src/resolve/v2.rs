@@ -1,0 +1,122 @@
+//! State resolution v2 (room versions 2–11) and v2.1 (room version 12).
+
+use std::collections::HashSet;
+
+use ruma::{
+    events::StateEventType,
+    room_version_rules::{AuthorizationRules, StateResolutionV2Rules},
+    EventId, OwnedEventId,
+};
+
+use super::{
+    is_power_event,
+    iterative::iterative_auth_checks,
+    ordering::{mainline_sort, reverse_topological_power_sort},
+    split_conflicted,
+    subgraph::conflicted_state_subgraph,
+};
+use crate::{Event, ResolveError, StateMap};
+
+/// The spec's five-step algorithm.
+pub(super) fn resolve<E: Event>(
+    auth_rules: &AuthorizationRules,
+    v2_rules: &StateResolutionV2Rules,
+    state_sets: &[StateMap<OwnedEventId>],
+    auth_chains: Vec<HashSet<OwnedEventId>>,
+    fetch_event: &impl Fn(&EventId) -> Option<E>,
+) -> Result<StateMap<OwnedEventId>, ResolveError> {
+    let (unconflicted, conflicted) = split_conflicted(state_sets);
+    if conflicted.is_empty() {
+        return Ok(unconflicted);
+    }
+    let full_conflicted = full_conflicted_set(v2_rules, &conflicted, auth_chains, fetch_event);
+
+    // Step 1: power events plus the parts of their auth chains in the full conflicted set,
+    // in reverse topological power order.
+    let power_events = power_events_with_auth_chains(&full_conflicted, fetch_event);
+    let sorted_power = reverse_topological_power_sort(auth_rules, &power_events, fetch_event)?;
+
+    // Step 2: iterative auth checks from the unconflicted state (v2) or nothing (v2.1).
+    let initial = match v2_rules.begin_iterative_auth_checks_with_empty_state_map {
+        true => StateMap::new(),
+        false => unconflicted.clone(),
+    };
+    let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event)?;
+
+    // Step 3: everything else, in mainline order of the partially resolved power levels.
+    let remaining: HashSet<OwnedEventId> =
+        full_conflicted.difference(&power_events).cloned().collect();
+    let power_levels_key = (StateEventType::RoomPowerLevels, String::new());
+    let resolved_power_levels = partial.get(&power_levels_key).map(|id| id.as_ref());
+    let sorted_rest = mainline_sort(&remaining, resolved_power_levels, fetch_event)?;
+
+    // Step 4: iterative auth checks on top of the partial state.
+    let mut resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event)?;
+
+    // Step 5: the unconflicted state map wins wherever it has an entry.
+    resolved.extend(unconflicted);
+    Ok(resolved)
+}
+
+/// Conflicted state set ∪ auth difference (∪ conflicted state subgraph in v2.1), without the
+/// events that cannot be fetched (a server cannot verify those).
+fn full_conflicted_set<E: Event>(
+    v2_rules: &StateResolutionV2Rules,
+    conflicted: &StateMap<Vec<OwnedEventId>>,
+    auth_chains: Vec<HashSet<OwnedEventId>>,
+    fetch_event: &impl Fn(&EventId) -> Option<E>,
+) -> HashSet<OwnedEventId> {
+    let conflicted_ids: HashSet<OwnedEventId> = conflicted.values().flatten().cloned().collect();
+    let mut full = auth_difference(auth_chains);
+    if v2_rules.consider_conflicted_state_subgraph {
+        full.extend(conflicted_state_subgraph(&conflicted_ids, fetch_event));
+    }
+    full.extend(conflicted_ids);
+    full.retain(|id| fetch_event(id).is_some());
+    full
+}
+
+/// ∪ Cᵢ − ∩ Cᵢ.
+fn auth_difference(auth_chains: Vec<HashSet<OwnedEventId>>) -> HashSet<OwnedEventId> {
+    let Some(smallest) = auth_chains.iter().min_by_key(|chain| chain.len()) else {
+        return HashSet::new();
+    };
+    let common: HashSet<&OwnedEventId> = smallest
+        .iter()
+        .filter(|id| auth_chains.iter().all(|chain| chain.contains(*id)))
+        .collect();
+    let mut difference = HashSet::new();
+    for chain in &auth_chains {
+        difference.extend(chain.iter().filter(|id| !common.contains(id)).cloned());
+    }
+    difference
+}
+
+/// Step 1's set X: the power events of the full conflicted set, enlarged with every event of
+/// their auth chains that is also in the full conflicted set.
+fn power_events_with_auth_chains<E: Event>(
+    full_conflicted: &HashSet<OwnedEventId>,
+    fetch_event: &impl Fn(&EventId) -> Option<E>,
+) -> HashSet<OwnedEventId> {
+    let mut stack: Vec<OwnedEventId> = full_conflicted
+        .iter()
+        .filter(|id| fetch_event(id).is_some_and(|event| is_power_event(&event)))
+        .cloned()
+        .collect();
+    // One shared walk over the union of the auth chains: an event reached once need not be
+    // walked again for another power event.
+    let mut visited: HashSet<OwnedEventId> = stack.iter().cloned().collect();
+    while let Some(id) = stack.pop() {
+        let Some(event) = fetch_event(&id) else {
+            continue;
+        };
+        for auth_id in event.auth_events() {
+            if !visited.contains(auth_id) {
+                visited.insert(auth_id.to_owned());
+                stack.push(auth_id.to_owned());
+            }
+        }
+    }
+    visited.retain(|id| full_conflicted.contains(id));
+    visited
+}
