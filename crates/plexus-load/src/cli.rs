@@ -1,0 +1,107 @@
+//! Command-line interface definitions (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Load generator and benchmark harness for Matrix homeservers (client-server API only).
+#[derive(Debug, Parser)]
+#[command(name = "plexus-load", version, about)]
+pub struct Cli {
+    /// Scenario to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every scenario.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Base URL of the homeserver.
+    #[arg(long, default_value = "http://127.0.0.1:8008")]
+    pub url: String,
+    /// Allow a target that is not 127.0.0.0/8, ::1 or localhost.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// Hard limit on the whole scenario, in seconds (setup included).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub time_limit: u64,
+    /// Write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Sample RSS and CPU of this server process from /proc.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Label recorded in the report (e.g. plexus, synapse, ceiling).
+    #[arg(long, default_value = "")]
+    pub label: String,
+    /// Requests in flight at once during setup and rate phases.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+    /// Do not print the human-readable table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The scenarios.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// N users in one room, each long-polling /sync while sending M messages.
+    Chat {
+        #[command(flatten)]
+        common: Common,
+        /// Number of users.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
+        users: u64,
+        /// Messages each user sends.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10000))]
+        messages: u64,
+        /// Seconds to wait after the last send for deliveries to arrive.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+        drain_seconds: u64,
+    },
+    /// N sign-ups, then N logins.
+    Register {
+        #[command(flatten)]
+        common: Common,
+        /// Number of users.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        users: u64,
+    },
+    /// Cold filtered initial /sync of a user in R rooms of K members with T events each.
+    InitialSync {
+        #[command(flatten)]
+        common: Common,
+        /// Rooms the measured user is in.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=5000))]
+        rooms: u64,
+        /// Members per room (the measured user included).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        members: u64,
+        /// Messages sent into each room.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10000))]
+        events: u64,
+    },
+    /// Room creation rate, then join rate.
+    Rooms {
+        #[command(flatten)]
+        common: Common,
+        /// Rooms to create.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10000))]
+        rooms: u64,
+        /// Users that each join every room.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+        joiners: u64,
+    },
+    /// Minimal in-memory server answering the scenarios' endpoints (the machine's ceiling).
+    Ceiling {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8009")]
+        listen: SocketAddr,
+        /// Allow a non-loopback listen address.
+        #[arg(long)]
+        allow_non_loopback: bool,
+        /// Stop by itself after this many seconds.
+        #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86400))]
+        max_seconds: u64,
+    },
+}
