@@ -139,6 +139,7 @@ main() {
   build
   [[ " $TARGETS " == *" synapse "* ]] && install_synapse
   mkdir -p "$RESULTS"
+  LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg); export LOADAVG_START
   log "results in $RESULTS"
   for run in $(seq 1 "$RUNS"); do
     for target in $TARGETS; do run_target "$target" "$run"; done
