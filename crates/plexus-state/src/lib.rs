@@ -16,6 +16,7 @@ mod auth;
 mod error;
 mod event;
 pub mod fixture;
+mod pdu;
 mod redact;
 mod resolve;
 
