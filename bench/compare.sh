@@ -15,7 +15,7 @@ RUNS=${RUNS:-3}
 TARGETS=${TARGETS:-plexus synapse ceiling}
 SCENARIOS=${SCENARIOS:-chat register rooms initial-sync}
 CHAT_USERS=${CHAT_USERS:-10}
-CHAT_MESSAGES=${CHAT_MESSAGES:-20}
+CHAT_MESSAGES=${CHAT_MESSAGES:-50}
 REGISTER_USERS=${REGISTER_USERS:-50}
 ROOMS=${ROOMS:-30}
 SYNC_ROOMS=${SYNC_ROOMS:-300}
@@ -24,14 +24,14 @@ SYNC_EVENTS=${SYNC_EVENTS:-3}
 CONCURRENCY=${CONCURRENCY:-8}
 TIME_LIMIT=${TIME_LIMIT:-900}
 SETTLE=${SETTLE:-2}
-PLEXUS_PORT=${PLEXUS_PORT:-18101}
-SYNAPSE_PORT=${SYNAPSE_PORT:-18102}
-CEILING_PORT=${CEILING_PORT:-18103}
+PORT_PLEXUS=${PORT_PLEXUS:-18101}
+PORT_SYNAPSE=${PORT_SYNAPSE:-18102}
+PORT_CEILING=${PORT_CEILING:-18103}
 UPDATE_DOC=${UPDATE_DOC:-1}
 DOC=${DOC:-$ROOT/docs/performance.md}
 VENV=$BENCH_DIR/synapse-venv
 LOAD=$TARGET_DIR/release/plexus-load
-PLEXUS=$TARGET_DIR/release/plexus
+BIN_PLEXUS=${BIN_PLEXUS:-}
 RESULTS=$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)
 SERVER_PID=
 
@@ -40,12 +40,16 @@ log() { printf '[compare %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 build() {
   log "building plexus-load (release, target dir $TARGET_DIR)"
   (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET_DIR cargo build --release -q -p plexus-load)
-  if [[ " $TARGETS " == *" plexus "* ]]; then
+  [[ " $TARGETS " == *" plexus "* ]] || return 0
+  if [ -z "$BIN_PLEXUS" ]; then
     log "building plexus (release)"
-    if ! (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET_DIR cargo build --release -q --bin plexus) || [ ! -x "$PLEXUS" ]; then
-      log "WARNING: the plexus binary could not be built; skipping Plexus (its columns stay empty)"
-      TARGETS=${TARGETS//plexus/}
+    if (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET_DIR cargo build --release -q --bin plexus); then
+      BIN_PLEXUS=$TARGET_DIR/release/plexus
     fi
+  fi
+  if [ -z "$BIN_PLEXUS" ] || [ ! -x "$BIN_PLEXUS" ]; then
+    log "WARNING: no plexus binary (the build failed or BIN_PLEXUS is wrong); skipping Plexus, its column stays empty"
+    TARGETS=${TARGETS//plexus/}
   fi
 }
 
@@ -79,20 +83,20 @@ start_server() {
   rm -rf "$dir"; mkdir -p "$dir"
   case $target in
     plexus)
-      URL=http://127.0.0.1:$PLEXUS_PORT; t0=$(now_ns)
-      PLEXUS_SERVER_NAME=localhost PLEXUS_CLIENT_LISTEN=127.0.0.1:$PLEXUS_PORT PLEXUS_DATA_DIR=$dir \
+      URL=http://127.0.0.1:$PORT_PLEXUS; t0=$(now_ns)
+      PLEXUS_SERVER_NAME=localhost PLEXUS_CLIENT_LISTEN=127.0.0.1:$PORT_PLEXUS PLEXUS_DATA_DIR=$dir \
         PLEXUS_REGISTRATION=open PLEXUS_RATE_LIMITS=off \
-        "$PLEXUS" serve --config "$ROOT/config/example.toml" >"$dir/stdout.log" 2>&1 &
+        "$BIN_PLEXUS" serve --config "$ROOT/config/example.toml" >"$dir/stdout.log" 2>&1 &
       SERVER_PID=$! ;;
     synapse)
-      URL=http://127.0.0.1:$SYNAPSE_PORT
-      "$VENV/bin/python" "$ROOT/bench/synapse_config.py" "$dir" "$SYNAPSE_PORT" >/dev/null
+      URL=http://127.0.0.1:$PORT_SYNAPSE
+      "$VENV/bin/python" "$ROOT/bench/synapse_config.py" "$dir" "$PORT_SYNAPSE" >/dev/null
       t0=$(now_ns)
       "$VENV/bin/python" -m synapse.app.homeserver -c "$dir/homeserver.yaml" >"$dir/stdout.log" 2>&1 &
       SERVER_PID=$! ;;
     ceiling)
-      URL=http://127.0.0.1:$CEILING_PORT; t0=$(now_ns)
-      "$LOAD" ceiling --listen "127.0.0.1:$CEILING_PORT" --max-seconds "$TIME_LIMIT" >"$dir/stdout.log" 2>&1 &
+      URL=http://127.0.0.1:$PORT_CEILING; t0=$(now_ns)
+      "$LOAD" ceiling --listen "127.0.0.1:$PORT_CEILING" --max-seconds "$TIME_LIMIT" >"$dir/stdout.log" 2>&1 &
       SERVER_PID=$! ;;
   esac
   ms=$(wait_ready "$URL" "$t0") || { tail -n 20 "$dir/stdout.log" >&2; return 1; }
