@@ -27,4 +27,6 @@ pub use error::{AuthError, ResolveError};
 pub use event::{Event, StateMap};
 pub use redact::redact;
 pub use resolve::resolve;
+#[doc(hidden)]
+pub use resolve::{resolve_with_options, ResolveOptions};
 pub use ruma::room_version_rules::{AuthorizationRules, RoomVersionRules, StateResolutionV2Rules};

@@ -30,9 +30,40 @@ pub fn resolve<E: Event + Clone>(
     auth_chains: Vec<HashSet<OwnedEventId>>,
     fetch_event: impl Fn(&EventId) -> Option<E>,
 ) -> Result<StateMap<OwnedEventId>, ResolveError> {
+    resolve_with_options(
+        ResolveOptions::default(),
+        rules,
+        state_sets,
+        auth_chains,
+        fetch_event,
+    )
+}
+
+/// Knobs for deviating from the spec text, for comparison with other implementations.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResolveOptions {
+    /// Step 1 of v2 enlarges the power events with "the events in the auth chain of P which
+    /// also belong to the full conflicted set". Synapse and ruma-state-res only follow auth
+    /// edges *within* the full conflicted set, so an event reachable from P only through an
+    /// event outside the set (one that is in every auth chain) is missed. `false` (the
+    /// default) follows the spec.
+    pub walk_only_through_full_conflicted_set: bool,
+}
+
+/// [`resolve`] with non-default [`ResolveOptions`]; for differential testing only.
+#[doc(hidden)]
+pub fn resolve_with_options<E: Event + Clone>(
+    options: ResolveOptions,
+    rules: &RoomVersionRules,
+    state_sets: &[StateMap<OwnedEventId>],
+    auth_chains: Vec<HashSet<OwnedEventId>>,
+    fetch_event: impl Fn(&EventId) -> Option<E>,
+) -> Result<StateMap<OwnedEventId>, ResolveError> {
     match &rules.state_res {
         StateResolutionVersion::V1 => v1::resolve(&rules.authorization, state_sets, &fetch_event),
         StateResolutionVersion::V2(v2_rules) => v2::resolve(
+            options,
             &rules.authorization,
             v2_rules,
             state_sets,
@@ -90,7 +121,7 @@ pub(crate) fn power_levels_auth_event<E: Event>(
 ) -> Option<E> {
     event
         .auth_events()
-        .filter_map(|id| fetch_event(id))
+        .filter_map(fetch_event)
         .find(|auth| {
             *auth.event_type() == TimelineEventType::RoomPowerLevels && auth.state_key() == Some("")
         })

@@ -84,12 +84,14 @@ impl<'a, E: Event> RoomContext<'a, E> {
             .unwrap_or_else(|| "leave".to_owned())
     }
 
-    /// The current join rule. Without an `m.room.join_rules` event the room is invite-only,
-    /// which is what `m.room.join_rules` documents as the default.
+    /// The current join rule, or `""` when the room has no (readable) `m.room.join_rules`
+    /// event. The authorization rules define no default: a join rule that is not `invite`,
+    /// `knock`, `restricted`, `knock_restricted` or `public` falls through to "otherwise,
+    /// reject" (rule 5.3.7), so without join rules nobody can join except the creator.
     pub fn join_rule(&self) -> String {
         self.state(&StateEventType::RoomJoinRules, "")
             .and_then(|event| content_str(&event, "join_rule"))
-            .unwrap_or_else(|| "invite".to_owned())
+            .unwrap_or_default()
     }
 }
 

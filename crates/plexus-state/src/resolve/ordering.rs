@@ -109,7 +109,7 @@ fn room_create_for<E: Event>(
     }
     event
         .auth_events()
-        .filter_map(|id| fetch_event(id))
+        .filter_map(fetch_event)
         .find(|auth| {
             *auth.event_type() == TimelineEventType::RoomCreate && auth.state_key() == Some("")
         })
@@ -144,7 +144,7 @@ fn mainline_of<E: Event>(
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> HashMap<OwnedEventId, usize> {
     let mut mainline = HashMap::new();
-    let mut current = power_levels.and_then(|id| fetch_event(id));
+    let mut current = power_levels.and_then(fetch_event);
     while let Some(event) = current {
         if mainline
             .insert(event.event_id().to_owned(), mainline.len())

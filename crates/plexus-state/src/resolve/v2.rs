@@ -8,6 +8,7 @@ use ruma::{
     EventId, OwnedEventId,
 };
 
+use super::ResolveOptions;
 use super::{
     is_power_event,
     iterative::iterative_auth_checks,
@@ -19,6 +20,7 @@ use crate::{Event, ResolveError, StateMap};
 
 /// The spec's five-step algorithm.
 pub(super) fn resolve<E: Event>(
+    options: ResolveOptions,
     auth_rules: &AuthorizationRules,
     v2_rules: &StateResolutionV2Rules,
     state_sets: &[StateMap<OwnedEventId>],
@@ -33,7 +35,7 @@ pub(super) fn resolve<E: Event>(
 
     // Step 1: power events plus the parts of their auth chains in the full conflicted set,
     // in reverse topological power order.
-    let power_events = power_events_with_auth_chains(&full_conflicted, fetch_event);
+    let power_events = power_events_with_auth_chains(options, &full_conflicted, fetch_event);
     let sorted_power = reverse_topological_power_sort(auth_rules, &power_events, fetch_event)?;
 
     // Step 2: iterative auth checks from the unconflicted state (v2) or nothing (v2.1).
@@ -94,7 +96,13 @@ fn auth_difference(auth_chains: Vec<HashSet<OwnedEventId>>) -> HashSet<OwnedEven
 
 /// Step 1's set X: the power events of the full conflicted set, enlarged with every event of
 /// their auth chains that is also in the full conflicted set.
+///
+/// The spec walks each power event's whole auth chain. With
+/// `walk_only_through_full_conflicted_set` the walk stops at events outside the full conflicted
+/// set, as Synapse and ruma-state-res do; the two differ only when an auth chain leaves the
+/// full conflicted set and re-enters it (see [`ResolveOptions`]).
 fn power_events_with_auth_chains<E: Event>(
+    options: ResolveOptions,
     full_conflicted: &HashSet<OwnedEventId>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> HashSet<OwnedEventId> {
@@ -111,6 +119,10 @@ fn power_events_with_auth_chains<E: Event>(
             continue;
         };
         for auth_id in event.auth_events() {
+            let outside = !full_conflicted.contains(auth_id);
+            if outside && options.walk_only_through_full_conflicted_set {
+                continue;
+            }
             if !visited.contains(auth_id) {
                 visited.insert(auth_id.to_owned());
                 stack.push(auth_id.to_owned());
