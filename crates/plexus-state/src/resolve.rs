@@ -119,10 +119,7 @@ pub(crate) fn power_levels_auth_event<E: Event>(
     event: &E,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> Option<E> {
-    event
-        .auth_events()
-        .filter_map(fetch_event)
-        .find(|auth| {
-            *auth.event_type() == TimelineEventType::RoomPowerLevels && auth.state_key() == Some("")
-        })
+    event.auth_events().filter_map(fetch_event).find(|auth| {
+        *auth.event_type() == TimelineEventType::RoomPowerLevels && auth.state_key() == Some("")
+    })
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{
     create::room_creators,
-    power_levels::{required_level_without_power_levels, PowerLevels, UserPowerLevel},
+    power_levels::{PowerLevels, UserPowerLevel},
 };
 use crate::{AuthError, Event};
 
@@ -69,11 +69,12 @@ impl<'a, E: Event> RoomContext<'a, E> {
         }
     }
 
-    /// The event type's *required power level*.
+    /// The event type's *required power level*. Without a power levels event the
+    /// `m.room.power_levels` defaults still apply (`state_default` 50, `events_default` 0).
     pub fn required_level(&self, event_type: &str, is_state: bool) -> i64 {
         match &self.power_levels {
             Some(levels) => levels.required_level(event_type, is_state),
-            None => required_level_without_power_levels(),
+            None => PowerLevels::default().required_level(event_type, is_state),
         }
     }
 

@@ -106,12 +106,6 @@ impl PowerLevels {
     }
 }
 
-/// The required power level when the room has no `m.room.power_levels` event: the spec's
-/// defaults are `state_default` 0 and `events_default` 0 in that case.
-pub(crate) fn required_level_without_power_levels() -> i64 {
-    0
-}
-
 /// Parses an optional object of levels; absent means empty.
 fn parse_level_map(
     rules: &AuthorizationRules,

@@ -107,12 +107,9 @@ fn room_create_for<E: Event>(
         let create_id = EventId::parse(format!("${}", room_id.as_str().trim_start_matches('!')));
         return fetch_event(&create_id.ok()?);
     }
-    event
-        .auth_events()
-        .filter_map(fetch_event)
-        .find(|auth| {
-            *auth.event_type() == TimelineEventType::RoomCreate && auth.state_key() == Some("")
-        })
+    event.auth_events().filter_map(fetch_event).find(|auth| {
+        *auth.event_type() == TimelineEventType::RoomCreate && auth.state_key() == Some("")
+    })
 }
 
 /// Orders `events` by mainline position relative to `power_levels` (the resolved power levels
