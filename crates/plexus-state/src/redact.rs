@@ -14,3 +14,6 @@ pub fn redact(
 ) -> Result<CanonicalJsonObject, CanonicalJsonFieldError> {
     ruma_redact(event, rules, None)
 }
+
+#[cfg(test)]
+mod tests;
