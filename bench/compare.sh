@@ -64,17 +64,9 @@ install_synapse() {
 
 now_ns() { date +%s%N; }
 
-# wait_ready URL T0_NS -> prints milliseconds from T0 until /versions answers
+# wait_ready URL T0_NS -> prints milliseconds from T0 until /versions answers (polled every 1 ms)
 wait_ready() {
-  local url=$1 t0=$2 i
-  for i in $(seq 1 12000); do
-    if curl -sf -o /dev/null --max-time 1 "$url/_matrix/client/versions"; then
-      echo $(( ($(now_ns) - t0) / 1000000 )); return 0
-    fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "server died during start-up"; return 1; }
-    sleep 0.005
-  done
-  log "server did not answer within 60 s"; return 1
+  "$LOAD" wait-ready --url "$1" --since-unix-ns "$2" --pid "$SERVER_PID" --timeout 120
 }
 
 # start_server TARGET RUN -> sets SERVER_PID and URL, records start-up time and idle RSS
@@ -99,7 +91,7 @@ start_server() {
       "$LOAD" ceiling --listen "127.0.0.1:$PORT_CEILING" --max-seconds "$TIME_LIMIT" >"$dir/stdout.log" 2>&1 &
       SERVER_PID=$! ;;
   esac
-  ms=$(wait_ready "$URL" "$t0") || { tail -n 20 "$dir/stdout.log" >&2; return 1; }
+  ms=$(wait_ready "$URL" "$t0") || { log "$target did not come up"; tail -n 20 "$dir/stdout.log" >&2; return 1; }
   sleep "$SETTLE"
   local rss; rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status")
   log "$target up after $ms ms, idle RSS $((rss / 1024)) MiB (pid $SERVER_PID)"

@@ -92,6 +92,24 @@ pub enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
         joiners: u64,
     },
+    /// Wait until a server answers /versions; print milliseconds since --since-unix-ns.
+    WaitReady {
+        /// Base URL of the homeserver.
+        #[arg(long, default_value = "http://127.0.0.1:8008")]
+        url: String,
+        /// Allow a target that is not 127.0.0.0/8, ::1 or localhost.
+        #[arg(long)]
+        allow_non_loopback: bool,
+        /// Start instant (e.g. `date +%s%N` just before starting the server).
+        #[arg(long)]
+        since_unix_ns: u128,
+        /// Fail as soon as this process has exited.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: u64,
+    },
     /// Minimal in-memory server answering the scenarios' endpoints (the machine's ceiling).
     Ceiling {
         /// Address to listen on.

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod guard;
 pub mod procmon;
+pub mod ready;
 pub mod report;
 pub mod runner;
 pub mod scenarios;

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Parser;
 use plexus_load::cli::{Cli, Command};
 use plexus_load::scenarios::Scenario;
-use plexus_load::{ceiling, guard, runner};
+use plexus_load::{ceiling, guard, ready, runner};
 use std::time::Duration;
 
 #[tokio::main]
@@ -21,6 +21,19 @@ async fn main() -> Result<()> {
             eprintln!("ceiling listening on http://{}", listener.local_addr()?);
             let stop = tokio::time::sleep(Duration::from_secs(max_seconds));
             return ceiling::serve(listener, stop).await;
+        }
+        Command::WaitReady {
+            url,
+            allow_non_loopback,
+            since_unix_ns,
+            pid,
+            timeout,
+        } => {
+            let base = guard::check_target(&url, allow_non_loopback)?;
+            let took =
+                ready::wait_ready(base, since_unix_ns, pid, Duration::from_secs(timeout)).await?;
+            println!("{:.1}", took.as_secs_f64() * 1000.0);
+            return Ok(());
         }
         Command::Chat {
             common,
