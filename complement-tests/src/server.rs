@@ -91,6 +91,11 @@ impl TestServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// An anonymous [`Client`](crate::Client) for this server.
+    pub fn client(&self) -> crate::Client {
+        crate::Client::new(&self.base_url())
+    }
+
     pub fn server_name(&self) -> &'static str {
         "localhost"
     }
