@@ -243,43 +243,126 @@ fn plexus_and_ruma_resolve_random_forks_identically() {
     );
 }
 
-/// Fixture for the one class of disagreement found: seed 14593 builds a DAG where a power
-/// event's auth chain reaches a conflicted membership event only through an event that is in
-/// every auth chain (so outside the full conflicted set). The spec puts that membership event
-/// into step 1 ("the events in the auth chain of P which also belong to the full conflicted
-/// set"); ruma-state-res, like Synapse, only follows auth edges inside the full conflicted set
-/// and handles it in the mainline phase instead, which changes the winner of that key.
+/// Fixture for the one class of disagreement the random cases found (first as seeds 21605 and
+/// 14593). A kick P cites the power levels Y, which is in every auth chain (so outside the full
+/// conflicted set) and itself cites bob's re-join X, which is conflicted. The spec puts X into
+/// step 1 ("the events in the auth chain of P which also belong to the full conflicted set"), so
+/// X is applied before the mainline phase and bob's concurrent display name change B' wins.
+/// ruma-state-res, like Synapse, follows auth edges only inside the full conflicted set, leaves X
+/// to the mainline phase, orders it after B' by timestamp, and lets X win.
 #[test]
 fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() {
-    const SEED: u64 = 14593;
-    let mut disagreement = None;
-    let check = |case: &Case, tips: &[usize]| {
-        let sets: Vec<StateMap<OwnedEventId>> =
-            tips.iter().map(|&t| case.tips[t].state.clone()).collect();
-        let chains: Vec<HashSet<OwnedEventId>> = sets
-            .iter()
-            .map(|s| case.room.auth_chain(s.values()))
-            .collect();
-        let ours = resolve(&case.room.rules, &sets, chains.clone(), |id| {
-            case.room.fetch(id)
-        })
-        .map_err(|e| e.to_string())?;
-        let theirs = ruma_adapter::ruma_resolve(&case.room, &sets, &chains)?;
-        if ours != theirs {
-            assert!(
-                matches_ruma_walk(case, &sets, &chains, &theirs),
-                "explained by the walk"
+    use plexus_state::fixture::{NewEvent, RoomBuilder};
+    use ruma::{events::StateEventType, RoomVersionId, UserId};
+    use serde_json::json;
+
+    let (alice, bob, dave) = (
+        UserId::parse("@alice:a.org").unwrap(),
+        UserId::parse("@bob:a.org").unwrap(),
+        UserId::parse("@dave:b.org").unwrap(),
+    );
+    let mut room = RoomBuilder::new(&RoomVersionId::V11, &alice, json!({}));
+    let mut state = room.initial_state();
+    let mut head = room.create_id.clone();
+    let mut add =
+        |room: &mut RoomBuilder, state: &mut StateMap<OwnedEventId>, new: NewEvent<'_>| {
+            let event = room.build(new.after(std::slice::from_ref(&head)), state);
+            let slot = (
+                event.event_type.to_string().into(),
+                event.state_key.clone().unwrap(),
             );
-            disagreement = Some((ours.clone(), theirs));
-        }
-        Ok(ours)
+            state.insert(slot, event.event_id.clone());
+            head = event.event_id.clone();
+            event.event_id.clone()
+        };
+    let levels = json!({ "users": { alice.as_str(): 100, bob.as_str(): 100 } });
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&alice, alice.as_str(), "join"),
+    );
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::state(&alice, "m.room.power_levels", "", levels.clone()),
+    );
+    let public = json!({ "join_rule": "public" });
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::state(&alice, "m.room.join_rules", "", public),
+    );
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&bob, bob.as_str(), "join"),
+    );
+    let dave_join = add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&dave, dave.as_str(), "join"),
+    );
+    // B': bob's display name change on a side branch, earlier than X.
+    let mut side = state.clone();
+    let rename = json!({ "membership": "join", "displayname": "Bob" });
+    let b_prime = add(
+        &mut room,
+        &mut side,
+        NewEvent::state(&bob, "m.room.member", bob.as_str(), rename),
+    );
+    // Main branch: bob leaves and re-joins (X), then sends power levels Y; alice kicks dave (P).
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&bob, bob.as_str(), "leave"),
+    );
+    let x = add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&bob, bob.as_str(), "join"),
+    );
+    let mut y_levels = levels;
+    y_levels["kick"] = json!(60);
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::state(&bob, "m.room.power_levels", "", y_levels),
+    );
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::state(&alice, "m.room.topic", "", json!({ "topic": "t" })),
+    );
+    add(
+        &mut room,
+        &mut state,
+        NewEvent::member(&alice, dave.as_str(), "leave"),
+    );
+    // The other state set agrees on everything but bob's and dave's memberships.
+    let mut other = state.clone();
+    let bob_slot = (StateEventType::RoomMember, bob.to_string());
+    other.insert(bob_slot.clone(), b_prime.clone());
+    other.insert((StateEventType::RoomMember, dave.to_string()), dave_join);
+
+    let sets = vec![state, other];
+    let chains: Vec<HashSet<OwnedEventId>> =
+        sets.iter().map(|s| room.auth_chain(s.values())).collect();
+    let ours = resolve(&room.rules, &sets, chains.clone(), |id| room.fetch(id)).unwrap();
+    let theirs = ruma_adapter::ruma_resolve(&room, &sets, &chains).unwrap();
+    let compat = ResolveOptions {
+        walk_only_through_full_conflicted_set: true,
     };
-    replay(SEED, check).expect("both resolvers succeed");
-    let (ours, theirs) = disagreement.expect("seed 14593 still exhibits the deviation");
-    let differing: Vec<_> = ours
-        .keys()
-        .filter(|k| ours.get(*k) != theirs.get(*k))
-        .collect();
-    assert!(!differing.is_empty());
-    println!("seed {SEED}: spec result differs from ruma on {differing:?}");
+    let ours_compat = resolve_with_options(compat, &room.rules, &sets, chains.clone(), |id| {
+        room.fetch(id)
+    })
+    .unwrap();
+    assert_eq!(
+        ours[&bob_slot], b_prime,
+        "the spec applies X in step 1, so B' wins"
+    );
+    assert_eq!(
+        theirs[&bob_slot], x,
+        "ruma applies X after B' in the mainline phase"
+    );
+    assert_eq!(ours_compat, theirs, "the walk is the only difference");
 }

@@ -227,7 +227,13 @@ impl Case {
         } else {
             leak(target.as_str())
         };
-        NewEvent::member(sender, target, membership)
+        let mut new = NewEvent::member(sender, target, membership);
+        // Restricted joins name an authorising user (who may or may not qualify).
+        if membership == "join" && self.rng.gen_bool(0.5) {
+            let authoriser = self.users.choose(&mut self.rng).expect("users");
+            new.content["join_authorised_via_users_server"] = json!(authoriser);
+        }
+        new
     }
 
     fn content_of(&self, tip: usize, kind: StateEventType, key: &str) -> Option<Value> {
