@@ -1,0 +1,42 @@
+//! Every endpoint, one file each, grouped by the spec's sections. Each
+//! group's `routes` function registers its endpoints.
+
+mod account;
+mod account_data;
+mod device;
+mod directory;
+mod discovery;
+mod ephemeral;
+mod events;
+mod filter;
+mod membership;
+mod message;
+mod presence;
+mod profile;
+mod room;
+mod session;
+mod state;
+mod sync;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn register(router: Router<AppState>) -> Router<AppState> {
+    let router = discovery::routes(router);
+    let router = account::routes(router);
+    let router = session::routes(router);
+    let router = room::routes(router);
+    let router = membership::routes(router);
+    let router = message::routes(router);
+    let router = state::routes(router);
+    let router = events::routes(router);
+    let router = ephemeral::routes(router);
+    let router = directory::routes(router);
+    let router = account_data::routes(router);
+    let router = presence::routes(router);
+    let router = profile::routes(router);
+    let router = filter::routes(router);
+    let router = device::routes(router);
+    sync::routes(router)
+}

@@ -1,0 +1,9 @@
+//! Endpoints of the `presence` group (see the files beside this one).
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes(router: Router<AppState>) -> Router<AppState> {
+    router
+}

@@ -1,0 +1,9 @@
+//! Rooms: creation with presets, membership changes, and reads of state
+//! and members.
+
+mod create;
+mod membership;
+mod read;
+
+pub use create::{CreateRoom, Preset};
+pub use read::Member;

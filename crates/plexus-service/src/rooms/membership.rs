@@ -1,0 +1,134 @@
+//! Membership changes of local users in local rooms. The auth rules in
+//! plexus-state decide whether each change is allowed.
+
+use std::sync::Arc;
+
+use plexus_core::Pdu;
+use plexus_storage::Json;
+use ruma::{RoomId, UserId};
+use serde_json::{json, Value};
+
+use crate::{
+    events::NewEvent,
+    ratelimit::Action,
+    tables::{RoomMembers, UserRooms},
+    Result, ServiceError, Services,
+};
+
+impl Services {
+    /// The `m.room.member` join of `user`, with their profile.
+    pub async fn join_event(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<Arc<Pdu>> {
+        let mut content = json!({ "membership": "join" });
+        self.add_profile(&mut content, user)?;
+        if let Some(reason) = reason {
+            content["reason"] = json!(reason);
+        }
+        self.append_event(room_id, user, NewEvent::state("m.room.member", user.as_str(), content))
+            .await
+    }
+
+    /// Joins a local room (by ID); remote rooms need federation.
+    pub async fn join_room(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<()> {
+        self.rate_limiter.check(Action::Join, user.as_str())?;
+        if !self.room_exists(room_id)? {
+            return Err(ServiceError::not_found(
+                "this room is not known to this server (joining over federation is not available yet)",
+            ));
+        }
+        self.join_event(room_id, user, reason).await?;
+        Ok(())
+    }
+
+    pub async fn invite(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        invitee: &UserId,
+        reason: Option<String>,
+        is_direct: bool,
+    ) -> Result<()> {
+        if invitee.server_name() == self.server_name() && !self.user_exists(invitee)? {
+            return Err(ServiceError::not_found("the invited user does not exist"));
+        }
+        if invitee.server_name() != self.server_name() {
+            return Err(ServiceError::forbidden("inviting users of other servers needs federation, not available yet"));
+        }
+        let mut content = json!({ "membership": "invite" });
+        self.add_profile(&mut content, invitee)?;
+        if is_direct {
+            content["is_direct"] = json!(true);
+        }
+        if let Some(reason) = reason {
+            content["reason"] = json!(reason);
+        }
+        self.append_event(room_id, sender, NewEvent::state("m.room.member", invitee.as_str(), content))
+            .await?;
+        Ok(())
+    }
+
+    /// Leave, kick (`target != sender`), ban, or unban (`membership = "leave"` over a ban).
+    pub async fn set_membership(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        target: &UserId,
+        membership: &str,
+        reason: Option<String>,
+    ) -> Result<()> {
+        if !self.room_exists(room_id)? {
+            return Err(ServiceError::not_found("unknown room"));
+        }
+        let mut content = json!({ "membership": membership });
+        if let Some(reason) = reason {
+            content["reason"] = json!(reason);
+        }
+        self.append_event(room_id, sender, NewEvent::state("m.room.member", target.as_str(), content))
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a room the user has left: it disappears from their sync.
+    pub fn forget_room(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
+        let key = (user.to_string(), room_id.to_string());
+        match self.db.get::<UserRooms>(&key)? {
+            Some(Json(m)) if m.membership == "join" || m.membership == "invite" || m.membership == "knock" => {
+                Err(ServiceError::invalid("leave the room before forgetting it"))
+            }
+            Some(_) => {
+                self.db.put::<crate::tables::Forgotten>(&key, &())?;
+                Ok(())
+            }
+            None => Err(ServiceError::not_found("you were never in this room")),
+        }
+    }
+
+    pub fn is_forgotten(&self, user: &UserId, room_id: &str) -> Result<bool> {
+        Ok(self
+            .db
+            .contains::<crate::tables::Forgotten>(&(user.to_string(), room_id.to_owned()))?)
+    }
+
+    /// The current membership of a user in a room ("leave" if none).
+    pub fn membership(&self, room_id: &RoomId, user: &UserId) -> Result<Option<crate::records::MembershipRecord>> {
+        Ok(self
+            .db
+            .get::<RoomMembers>(&(room_id.to_string(), user.to_string()))?
+            .map(|j| j.0))
+    }
+
+    pub fn is_joined(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
+        Ok(self.membership(room_id, user)?.is_some_and(|m| m.membership == "join"))
+    }
+
+    fn add_profile(&self, content: &mut Value, user: &UserId) -> Result<()> {
+        if let Some(record) = self.user(user)? {
+            if let Some(name) = record.displayname {
+                content["displayname"] = json!(name);
+            }
+            if let Some(avatar) = record.avatar_url {
+                content["avatar_url"] = json!(avatar);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! The catalogue: every table (RocksDB column family) Plexus stores, with
+//! its key and value types. `ALL` is what `Db::open` receives; a table not
+//! listed here cannot be opened.
+//!
+//! Keys are tuples encoded by `plexus_storage::KeyCodec`; the first tuple
+//! element is the usual scan prefix.
+
+use plexus_storage::{Json, Table};
+
+use crate::records::*;
+
+macro_rules! catalogue {
+    ($($(#[$doc:meta])* $name:ident = $cf:literal: $key:ty => $value:ty;)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl Table for $name {
+                const NAME: &'static str = $cf;
+                type Key = $key;
+                type Value = $value;
+            }
+        )+
+        /// Every table name, for `Db::open`.
+        pub const ALL: &[&str] = &[$($cf),+];
+    };
+}
+
+catalogue! {
+    /// user ID → account.
+    Users = "users": String => Json<UserRecord>;
+    /// access token → owner.
+    AccessTokens = "access_tokens": String => Json<TokenRecord>;
+    /// refresh token → owner.
+    RefreshTokens = "refresh_tokens": String => Json<TokenRecord>;
+    /// (user ID, device ID) → device.
+    Devices = "devices": (String, String) => Json<DeviceRecord>;
+    /// (user ID, device ID, transaction ID) → event ID, for idempotent sends.
+    TxnIds = "txn_ids": (String, String, String) => String;
+    /// event ID → signed PDU JSON, exactly as signed.
+    Events = "events": String => Vec<u8>;
+    /// event ID → where the event sits (room, stream position, state groups).
+    EventMeta = "event_meta": String => Json<EventMetaRecord>;
+    /// (room ID, stream position) → event ID: the room's timeline in order.
+    RoomTimeline = "room_timeline": (String, u64) => String;
+    /// stream position → (room ID, event ID): the global order /sync follows.
+    StreamEvents = "stream_events": u64 => Json<(String, String)>;
+    /// room ID → room record (version, forward extremities, current state group).
+    Rooms = "rooms": String => Json<RoomRecord>;
+    /// (event type, state key) → short numeric ID.
+    ShortStateKeys = "short_state_keys": (String, String) => u64;
+    /// short numeric ID → (event type, state key).
+    ShortStateKeysRev = "short_state_keys_rev": u64 => Json<(String, String)>;
+    /// event ID → short numeric ID.
+    ShortEventIds = "short_event_ids": String => u64;
+    /// short numeric ID → event ID.
+    ShortEventIdsRev = "short_event_ids_rev": u64 => String;
+    /// state group → delta against its parent (or a full snapshot).
+    StateGroups = "state_groups": u64 => Json<StateGroupRecord>;
+    /// (room ID, user ID) → current membership of that user.
+    RoomMembers = "room_members": (String, String) => Json<MembershipRecord>;
+    /// (user ID, room ID) → the same membership, indexed by user.
+    UserRooms = "user_rooms": (String, String) => Json<MembershipRecord>;
+    /// room alias → room.
+    Aliases = "aliases": String => Json<AliasRecord>;
+    /// (room ID, alias) → (), the aliases of a room.
+    RoomAliases = "room_aliases": (String, String) => ();
+    /// room ID → () for rooms published in the directory.
+    PublicRooms = "public_rooms": String => ();
+    /// (user ID, room ID or "", event type) → account data content.
+    AccountData = "account_data": (String, String, String) => Json<AccountDataRecord>;
+    /// (room ID, receipt type, user ID, thread ID or "") → receipt.
+    Receipts = "receipts": (String, String, String, String) => Json<ReceiptRecord>;
+    /// (user ID, filter ID) → filter JSON.
+    Filters = "filters": (String, String) => Json<serde_json::Value>;
+    /// user ID → presence.
+    Presence = "presence": String => Json<PresenceRecord>;
+    /// (user ID, room ID) → () for rooms the user forgot.
+    Forgotten = "forgotten": (String, String) => ();
+    /// counter name → value (ID allocators, stream reservations).
+    Counters = "counters": String => u64;
+}
