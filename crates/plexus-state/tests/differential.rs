@@ -181,7 +181,15 @@ fn replay(
         }
     }
     let all: Vec<usize> = (0..case.tips.len()).collect();
-    resolve_tips(&case, &all).map(|_| ())
+    resolve_tips(&case, &all)?;
+    if case.auth_disagreements.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "check_auth disagreements:\n{}",
+            case.auth_disagreements.join("\n")
+        ))
+    }
 }
 
 /// Generates and checks one case.

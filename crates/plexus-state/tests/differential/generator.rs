@@ -14,6 +14,8 @@ use rand_chacha::ChaCha8Rng;
 use ruma::{events::StateEventType, OwnedEventId, OwnedUserId, RoomVersionId, UserId};
 use serde_json::{json, Value};
 
+use crate::ruma_adapter::RumaEvent;
+
 /// One branch of the DAG: its newest event and the state after it.
 #[derive(Clone, Debug)]
 pub struct Tip {
@@ -29,6 +31,9 @@ pub struct Case {
     pub rng: ChaCha8Rng,
     users: Vec<OwnedUserId>,
     clock: u64,
+    /// Events on which plexus-state's `check_auth` and ruma's state-dependent auth rules
+    /// disagreed.
+    pub auth_disagreements: Vec<String>,
 }
 
 pub const VERSIONS: [RoomVersionId; 11] = [
@@ -80,6 +85,7 @@ impl Case {
             rng,
             users,
             clock: 1,
+            auth_disagreements: Vec::new(),
         };
         case.setup_events(v12, extra_creator);
         case
@@ -137,7 +143,24 @@ impl Case {
         // Now and then keep an unauthorised event anyway, as a buggy or malicious server's
         // view of state would, so the resolvers' own auth checks have something to reject.
         let forced = self.rng.gen_bool(0.03);
-        if check_auth(&self.room.rules.authorization, &event, lookup).is_err() && !forced {
+        let ours = check_auth(&self.room.rules.authorization, &event, lookup);
+        let ruma_lookup = |k: &StateEventType, key: &str| lookup(k, key).map(RumaEvent);
+        let theirs = ruma::state_res::check_state_dependent_auth_rules(
+            &self.room.rules.authorization,
+            RumaEvent(event.clone()),
+            ruma_lookup,
+        );
+        if ours.is_ok() != theirs.is_ok() {
+            self.auth_disagreements.push(format!(
+                "{} {} {:?} by {} {}: plexus {ours:?} vs ruma {theirs:?}",
+                event.event_id,
+                event.event_type,
+                event.state_key,
+                event.sender,
+                event.content.get()
+            ));
+        }
+        if ours.is_err() && !forced {
             return false;
         }
         let tip = &mut self.tips[tip];
