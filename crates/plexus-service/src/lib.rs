@@ -8,6 +8,7 @@
 
 pub mod account_data;
 pub mod directory;
+pub mod e2ee;
 pub mod error;
 pub mod ephemeral;
 pub mod events;

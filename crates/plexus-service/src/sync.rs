@@ -111,18 +111,20 @@ impl Services {
         }
         let account_data = self.global_account_data_sync(user, since)?;
         let presence = self.presence_sync(user, since, &co_members)?;
+        let e2ee = self.e2ee_sync(user, device, since, current)?;
         let has_content = !(join.is_empty() && invite.is_empty() && leave.is_empty() && knock.is_empty())
             || !account_data.is_empty()
-            || !presence.is_empty();
+            || !presence.is_empty()
+            || e2ee.has_news();
         let response = json!({
             "next_batch": make_token(current),
             "rooms": { "join": join, "invite": invite, "leave": leave, "knock": knock },
             "account_data": { "events": account_data },
             "presence": { "events": presence },
-            "to_device": { "events": [] },
-            "device_lists": { "changed": [], "left": [] },
-            "device_one_time_keys_count": {},
-            "device_unused_fallback_key_types": [],
+            "to_device": { "events": e2ee.to_device },
+            "device_lists": { "changed": e2ee.device_lists_changed, "left": e2ee.device_lists_left },
+            "device_one_time_keys_count": e2ee.one_time_keys_count,
+            "device_unused_fallback_key_types": e2ee.unused_fallback_key_types,
         });
         Ok((response, has_content))
     }
