@@ -16,7 +16,10 @@ async fn global_account_data_round_trip_and_sync() {
     let (content, _) = alice
         .sync_until(None, Duration::from_secs(10), |body| {
             let events = body["account_data"]["events"].as_array()?;
-            events.iter().find(|e| e["type"] == "org.example.settings").map(|e| e["content"].clone())
+            events
+                .iter()
+                .find(|e| e["type"] == "org.example.settings")
+                .map(|e| e["content"].clone())
         })
         .await;
     assert_eq!(content, json!({"theme": "dark"}));
@@ -26,13 +29,19 @@ async fn global_account_data_round_trip_and_sync() {
 async fn account_data_change_reaches_incremental_sync() {
     let server = TestServer::start_default().await;
     let alice = server.client().register("alice").await;
-    let since = alice.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = alice.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     let path = alice.user_path("account_data/org.example.counter");
     alice.put(&path, &json!({"n": 2})).await.ok();
     let (content, _) = alice
         .sync_until(Some(&since), Duration::from_secs(10), |body| {
             let events = body["account_data"]["events"].as_array()?;
-            events.iter().find(|e| e["type"] == "org.example.counter").map(|e| e["content"].clone())
+            events
+                .iter()
+                .find(|e| e["type"] == "org.example.counter")
+                .map(|e| e["content"].clone())
         })
         .await;
     assert_eq!(content["n"], 2);
@@ -43,13 +52,19 @@ async fn room_account_data_round_trip_and_sync() {
     let server = TestServer::start_default().await;
     let alice = server.client().register("alice").await;
     let room = alice.create_room(json!({})).await;
-    let path = alice.user_path(&format!("rooms/{}/account_data/m.tag.example", path_segment(&room)));
+    let path = alice.user_path(&format!(
+        "rooms/{}/account_data/m.tag.example",
+        path_segment(&room)
+    ));
     alice.put(&path, &json!({"pinned": true})).await.ok();
     assert_eq!(alice.get(&path).await.ok(), json!({"pinned": true}));
     let (content, _) = alice
         .sync_until(None, Duration::from_secs(10), |body| {
             let events = Client::joined_events(body, &room, "account_data");
-            events.into_iter().find(|e| e["type"] == "m.tag.example").map(|e| e["content"].clone())
+            events
+                .into_iter()
+                .find(|e| e["type"] == "m.tag.example")
+                .map(|e| e["content"].clone())
         })
         .await;
     assert_eq!(content["pinned"], true);
@@ -62,5 +77,7 @@ async fn other_users_account_data_is_forbidden() {
     let alice = anon.register("alice").await;
     let bob = anon.register("bob").await;
     let path = alice.user_path("account_data/org.example.x");
-    bob.put(&path, &json!({"a": 1})).await.assert_error(403, "M_FORBIDDEN");
+    bob.put(&path, &json!({"a": 1}))
+        .await
+        .assert_error(403, "M_FORBIDDEN");
 }

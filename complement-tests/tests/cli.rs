@@ -22,7 +22,10 @@ async fn create_user_while_running_then_login() {
     let carol = server.client().login("carol", PASSWORD).await;
     assert_eq!(carol.whoami().await, "@carol:localhost");
     let again = server.cli_create_user("carol", PASSWORD, false);
-    assert!(!again.status.success(), "creating an existing user must fail");
+    assert!(
+        !again.status.success(),
+        "creating an existing user must fail"
+    );
 }
 
 #[tokio::test]
@@ -38,9 +41,19 @@ async fn create_user_offline_then_login() {
 #[tokio::test]
 async fn create_user_rejects_bad_input() {
     let server = TestServer::start_default().await;
-    assert!(!server.cli_create_user("Not Valid", PASSWORD, false).status.success());
-    assert!(!server.cli_create_user("shorty", "abc", false).status.success());
-    server.client().login_raw("shorty", "abc").await.assert_error(403, "M_FORBIDDEN");
+    assert!(!server
+        .cli_create_user("Not Valid", PASSWORD, false)
+        .status
+        .success());
+    assert!(!server
+        .cli_create_user("shorty", "abc", false)
+        .status
+        .success());
+    server
+        .client()
+        .login_raw("shorty", "abc")
+        .await
+        .assert_error(403, "M_FORBIDDEN");
 }
 
 #[tokio::test]
@@ -50,7 +63,9 @@ async fn reset_password_while_running() {
     let alice = anon.register("alice").await;
     assert_success(&server.cli_reset_password("alice", "a brand new password"));
     alice.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
-    anon.login_raw("alice", PASSWORD).await.assert_error(403, "M_FORBIDDEN");
+    anon.login_raw("alice", PASSWORD)
+        .await
+        .assert_error(403, "M_FORBIDDEN");
     let session = anon.login("alice", "a brand new password").await;
     assert_eq!(session.whoami().await, "@alice:localhost");
 }
@@ -63,12 +78,17 @@ async fn reset_password_offline() {
     server.stop();
     assert_success(&server.cli_reset_password("alice", "offline new password"));
     server.restart().await;
-    anon.login_raw("alice", PASSWORD).await.assert_error(403, "M_FORBIDDEN");
+    anon.login_raw("alice", PASSWORD)
+        .await
+        .assert_error(403, "M_FORBIDDEN");
     anon.login("alice", "offline new password").await;
 }
 
 #[tokio::test]
 async fn reset_password_of_unknown_user_fails() {
     let server = TestServer::start_default().await;
-    assert!(!server.cli_reset_password("nobody", PASSWORD).status.success());
+    assert!(!server
+        .cli_reset_password("nobody", PASSWORD)
+        .status
+        .success());
 }

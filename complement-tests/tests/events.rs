@@ -15,10 +15,19 @@ async fn same_txn_id_gives_same_event() {
     let server = TestServer::start_default().await;
     let (alice, room) = alice_with_room(&server).await;
     let content = json!({"msgtype": "m.text", "body": "once"});
-    let first = alice.send_raw(&room, "m.room.message", "txn-1", &content).await.ok();
-    let second = alice.send_raw(&room, "m.room.message", "txn-1", &content).await.ok();
+    let first = alice
+        .send_raw(&room, "m.room.message", "txn-1", &content)
+        .await
+        .ok();
+    let second = alice
+        .send_raw(&room, "m.room.message", "txn-1", &content)
+        .await
+        .ok();
     assert_eq!(first["event_id"], second["event_id"]);
-    let other = alice.send_raw(&room, "m.room.message", "txn-2", &content).await.ok();
+    let other = alice
+        .send_raw(&room, "m.room.message", "txn-2", &content)
+        .await
+        .ok();
     assert_ne!(first["event_id"], other["event_id"]);
     assert_eq!(alice.message_bodies(&room).await, vec!["once", "once"]);
 }
@@ -27,10 +36,19 @@ async fn same_txn_id_gives_same_event() {
 async fn txn_ids_are_scoped_per_device() {
     let server = TestServer::start_default().await;
     let (alice, room) = alice_with_room(&server).await;
-    let other_device = server.client().login("alice", complement_tests::PASSWORD).await;
+    let other_device = server
+        .client()
+        .login("alice", complement_tests::PASSWORD)
+        .await;
     let content = json!({"msgtype": "m.text", "body": "hi"});
-    let first = alice.send_raw(&room, "m.room.message", "same", &content).await.ok();
-    let second = other_device.send_raw(&room, "m.room.message", "same", &content).await.ok();
+    let first = alice
+        .send_raw(&room, "m.room.message", "same", &content)
+        .await
+        .ok();
+    let second = other_device
+        .send_raw(&room, "m.room.message", "same", &content)
+        .await
+        .ok();
     assert_ne!(first["event_id"], second["event_id"]);
 }
 
@@ -39,7 +57,13 @@ async fn event_can_be_fetched_by_id() {
     let server = TestServer::start_default().await;
     let (alice, room) = alice_with_room(&server).await;
     let event_id = alice.send_text(&room, "fetch me").await;
-    let path = room_path(&room, &format!("event/{}", complement_tests::encode::path_segment(&event_id)));
+    let path = room_path(
+        &room,
+        &format!(
+            "event/{}",
+            complement_tests::encode::path_segment(&event_id)
+        ),
+    );
     let event = alice.get(&path).await.ok();
     assert_eq!(event["event_id"], event_id.as_str());
     assert_eq!(event["content"]["body"], "fetch me");
@@ -52,15 +76,41 @@ async fn state_put_and_get() {
     let server = TestServer::start_default().await;
     let (alice, room) = alice_with_room(&server).await;
     let content = json!({"colour": "blue"});
-    let event_id = alice.put_state(&room, "org.example.colour", "sky", &content).await;
+    let event_id = alice
+        .put_state(&room, "org.example.colour", "sky", &content)
+        .await;
     assert!(event_id.starts_with('$'));
-    assert_eq!(alice.get_state(&room, "org.example.colour", "sky").await.ok(), content);
-    alice.put_state(&room, "org.example.colour", "sky", &json!({"colour": "grey"})).await;
-    assert_eq!(alice.get_state(&room, "org.example.colour", "sky").await.ok()["colour"], "grey");
-    alice.get_state(&room, "org.example.colour", "sea").await.assert_error(404, "M_NOT_FOUND");
+    assert_eq!(
+        alice
+            .get_state(&room, "org.example.colour", "sky")
+            .await
+            .ok(),
+        content
+    );
+    alice
+        .put_state(
+            &room,
+            "org.example.colour",
+            "sky",
+            &json!({"colour": "grey"}),
+        )
+        .await;
+    assert_eq!(
+        alice
+            .get_state(&room, "org.example.colour", "sky")
+            .await
+            .ok()["colour"],
+        "grey"
+    );
+    alice
+        .get_state(&room, "org.example.colour", "sea")
+        .await
+        .assert_error(404, "M_NOT_FOUND");
     let all = alice.get(&room_path(&room, "state")).await.ok();
     let found = all.as_array().expect("state array").iter().any(|e| {
-        e["type"] == "org.example.colour" && e["state_key"] == "sky" && e["content"]["colour"] == "grey"
+        e["type"] == "org.example.colour"
+            && e["state_key"] == "sky"
+            && e["content"]["colour"] == "grey"
     });
     assert!(found, "full state lacks the event: {all}");
 }
@@ -73,7 +123,9 @@ async fn state_without_power_is_forbidden() {
     alice.invite(&room, &bob.user_id).await;
     bob.join(&room).await;
     let path = room_path(&room, "state/m.room.name/");
-    bob.put(&path, &json!({"name": "hijacked"})).await.assert_error(403, "M_FORBIDDEN");
+    bob.put(&path, &json!({"name": "hijacked"}))
+        .await
+        .assert_error(403, "M_FORBIDDEN");
 }
 
 async fn send_numbered(client: &Client, room: &str, count: usize) -> Vec<String> {
@@ -88,11 +140,19 @@ async fn send_numbered(client: &Client, room: &str, count: usize) -> Vec<String>
 
 /// Pages through `/messages` in `dir` from `from` until an empty chunk;
 /// returns (bodies in response order, the last `end` token).
-async fn paginate(client: &Client, room: &str, dir: &str, from: Option<String>) -> (Vec<String>, Option<String>) {
+async fn paginate(
+    client: &Client,
+    room: &str,
+    dir: &str,
+    from: Option<String>,
+) -> (Vec<String>, Option<String>) {
     let mut events: Vec<Value> = Vec::new();
     let mut from = from;
     for _ in 0..50 {
-        let page = client.messages_raw(room, dir, from.as_deref(), 7).await.ok();
+        let page = client
+            .messages_raw(room, dir, from.as_deref(), 7)
+            .await
+            .ok();
         assert!(page["start"].is_string(), "page without start: {page}");
         let chunk = page["chunk"].as_array().cloned().unwrap_or_default();
         assert!(chunk.len() <= 7, "limit ignored: {} events", chunk.len());
@@ -112,9 +172,15 @@ async fn messages_paginate_backwards_and_forwards() {
     let sent = send_numbered(&alice, &room, 25).await;
     let (mut backwards, oldest) = paginate(&alice, &room, "b", None).await;
     backwards.reverse();
-    assert_eq!(backwards, sent, "backward pagination lost or reordered messages");
+    assert_eq!(
+        backwards, sent,
+        "backward pagination lost or reordered messages"
+    );
     let (forwards, _) = paginate(&alice, &room, "f", oldest).await;
-    assert_eq!(forwards, sent, "forward pagination from the oldest token differs");
+    assert_eq!(
+        forwards, sent,
+        "forward pagination from the oldest token differs"
+    );
 }
 
 #[tokio::test]
@@ -125,17 +191,45 @@ async fn messages_tokens_round_trip() {
     let first = alice.messages_raw(&room, "b", None, 5).await.ok();
     let start = first["start"].as_str().expect("start").to_owned();
     let again = alice.messages_raw(&room, "b", Some(&start), 5).await.ok();
-    assert_eq!(first["chunk"], again["chunk"], "same `from` must give the same page");
+    assert_eq!(
+        first["chunk"], again["chunk"],
+        "same `from` must give the same page"
+    );
     let end = first["end"].as_str().expect("end").to_owned();
     let second = alice.messages_raw(&room, "b", Some(&end), 5).await.ok();
     let back = second["chunk"].as_array().expect("chunk");
-    assert_eq!(message_bodies(back), ["message 06", "message 05", "message 04", "message 03", "message 02"]);
-    let forward = alice.messages_raw(&room, "f", second["end"].as_str(), 5).await.ok();
+    assert_eq!(
+        message_bodies(back),
+        [
+            "message 06",
+            "message 05",
+            "message 04",
+            "message 03",
+            "message 02"
+        ]
+    );
+    let forward = alice
+        .messages_raw(&room, "f", second["end"].as_str(), 5)
+        .await
+        .ok();
     let forward = forward["chunk"].as_array().expect("chunk").clone();
-    assert_eq!(message_bodies(&forward), ["message 02", "message 03", "message 04", "message 05", "message 06"]);
+    assert_eq!(
+        message_bodies(&forward),
+        [
+            "message 02",
+            "message 03",
+            "message 04",
+            "message 05",
+            "message 06"
+        ]
+    );
     let newer = alice.send_text(&room, "newest").await;
     let after = alice.messages_raw(&room, "f", Some(&start), 5).await.ok();
-    assert_eq!(after["chunk"][0]["event_id"], newer.as_str(), "forward from the old end: {after}");
+    assert_eq!(
+        after["chunk"][0]["event_id"],
+        newer.as_str(),
+        "forward from the old end: {after}"
+    );
 }
 
 #[tokio::test]
@@ -145,8 +239,32 @@ async fn messages_events_have_required_fields() {
     alice.send_text(&room, "fields").await;
     let page = alice.messages_raw(&room, "b", None, 1).await.ok();
     let event = &page["chunk"][0];
-    for field in ["event_id", "sender", "origin_server_ts", "type", "content", "room_id"] {
+    for field in [
+        "event_id",
+        "sender",
+        "origin_server_ts",
+        "type",
+        "content",
+        "room_id",
+    ] {
         assert!(!event[field].is_null(), "{field} missing in {event}");
     }
-    assert!(event["unsigned"]["transaction_id"].is_string(), "sender's event lacks transaction_id: {event}");
+    assert!(
+        event["unsigned"]["transaction_id"].is_string(),
+        "sender's event lacks transaction_id: {event}"
+    );
+}
+
+#[tokio::test]
+async fn empty_state_key_without_trailing_slash() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let path = room_path(&room, "state/m.room.topic");
+    let put = alice.put(&path, &json!({"topic": "no slash"})).await.ok();
+    assert!(put["event_id"].is_string());
+    assert_eq!(alice.get(&path).await.ok()["topic"], "no slash");
+    assert_eq!(
+        alice.get_state(&room, "m.room.topic", "").await.ok()["topic"],
+        "no slash"
+    );
 }

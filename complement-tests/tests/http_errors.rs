@@ -9,24 +9,34 @@ async fn versions_lists_spec_versions() {
     let body = server.client().get("/_matrix/client/versions").await.ok();
     let versions = body["versions"].as_array().expect("versions array");
     assert!(!versions.is_empty());
-    assert!(versions.iter().all(|v| v.as_str().is_some_and(|s| s.starts_with('v') || s.starts_with('r'))));
+    assert!(versions.iter().all(|v| v
+        .as_str()
+        .is_some_and(|s| s.starts_with('v') || s.starts_with('r'))));
 }
 
 #[tokio::test]
 async fn unknown_endpoint_is_unrecognized() {
     let server = TestServer::start_default().await;
     let anon = server.client();
-    anon.get("/_matrix/client/v3/no_such_endpoint").await.assert_error(404, "M_UNRECOGNIZED");
-    anon.get("/_matrix/client/v3/rooms/x/also_not_real").await.assert_error(404, "M_UNRECOGNIZED");
+    anon.get("/_matrix/client/v3/no_such_endpoint")
+        .await
+        .assert_error(404, "M_UNRECOGNIZED");
+    anon.get("/_matrix/client/v3/rooms/x/also_not_real")
+        .await
+        .assert_error(404, "M_UNRECOGNIZED");
 }
 
 #[tokio::test]
 async fn wrong_method_is_unrecognized() {
     let server = TestServer::start_default().await;
     let anon = server.client();
-    let response = anon.request(Method::DELETE, "/_matrix/client/v3/login", None).await;
+    let response = anon
+        .request(Method::DELETE, "/_matrix/client/v3/login", None)
+        .await;
     response.assert_error(405, "M_UNRECOGNIZED");
-    let response = anon.request(Method::POST, "/_matrix/client/versions", None).await;
+    let response = anon
+        .request(Method::POST, "/_matrix/client/versions", None)
+        .await;
     response.assert_error(405, "M_UNRECOGNIZED");
 }
 
@@ -59,12 +69,20 @@ async fn oversized_body_is_too_large() {
 async fn cors_headers_on_simple_request() {
     let server = TestServer::start_default().await;
     let anon = server.client();
-    let request = anon.builder(Method::GET, "/_matrix/client/versions").header("Origin", "https://app.example");
+    let request = anon
+        .builder(Method::GET, "/_matrix/client/versions")
+        .header("Origin", "https://app.example");
     let response = anon.try_send(request).await.expect("send");
     assert_eq!(response.status, 200);
-    let allow = response.headers.get("access-control-allow-origin").expect("ACAO header");
+    let allow = response
+        .headers
+        .get("access-control-allow-origin")
+        .expect("ACAO header");
     let allow = allow.to_str().expect("ascii");
-    assert!(allow == "*" || allow == "https://app.example", "ACAO = {allow}");
+    assert!(
+        allow == "*" || allow == "https://app.example",
+        "ACAO = {allow}"
+    );
 }
 
 #[tokio::test]
@@ -75,19 +93,34 @@ async fn cors_preflight_is_answered() {
         .builder(Method::OPTIONS, "/_matrix/client/v3/createRoom")
         .header("Origin", "https://app.example")
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "authorization, content-type");
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        );
     let response = anon.try_send(request).await.expect("send");
-    assert!(response.status == 200 || response.status == 204, "preflight: {response:?}");
+    assert!(
+        response.status == 200 || response.status == 204,
+        "preflight: {response:?}"
+    );
     let header = |name: &str| {
-        let value = response.headers.get(name).unwrap_or_else(|| panic!("{name} missing: {response:?}"));
+        let value = response
+            .headers
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing: {response:?}"));
         value.to_str().expect("ascii").to_ascii_lowercase()
     };
     let origin = header("access-control-allow-origin");
     assert!(origin == "*" || origin == "https://app.example");
     let methods = header("access-control-allow-methods");
-    assert!(methods == "*" || methods.contains("post"), "methods: {methods}");
+    assert!(
+        methods == "*" || methods.contains("post"),
+        "methods: {methods}"
+    );
     let headers = header("access-control-allow-headers");
-    assert!(headers == "*" || headers.contains("authorization"), "headers: {headers}");
+    assert!(
+        headers == "*" || headers.contains("authorization"),
+        "headers: {headers}"
+    );
 }
 
 #[tokio::test]
@@ -95,5 +128,8 @@ async fn capabilities_advertise_room_versions() {
     let server = TestServer::start_default().await;
     let alice = server.client().register("alice").await;
     let caps = alice.get("/_matrix/client/v3/capabilities").await.ok();
-    assert!(caps["capabilities"]["m.room_versions"]["default"].is_string(), "{caps}");
+    assert!(
+        caps["capabilities"]["m.room_versions"]["default"].is_string(),
+        "{caps}"
+    );
 }

@@ -19,9 +19,15 @@ async fn join_and_leave() {
     assert!(bob.joined_rooms().await.contains(&room));
     bob.leave(&room).await;
     assert!(!bob.joined_rooms().await.contains(&room));
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("leave"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("leave")
+    );
     bob.join(&room).await;
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("join")
+    );
 }
 
 #[tokio::test]
@@ -31,7 +37,10 @@ async fn join_via_room_id_endpoint() {
     let path = complement_tests::rooms::room_path(&room, "join");
     let answer = bob.post(&path, &json!({})).await.ok();
     assert_eq!(answer["room_id"], room.as_str());
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("join")
+    );
 }
 
 #[tokio::test]
@@ -40,9 +49,15 @@ async fn invite_then_join_private_room() {
     let (alice, bob, room) = setup(&server, "private_chat").await;
     bob.join_raw(&room).await.assert_error(403, "M_FORBIDDEN");
     alice.invite(&room, &bob.user_id).await;
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("invite"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("invite")
+    );
     bob.join(&room).await;
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("join")
+    );
 }
 
 #[tokio::test]
@@ -51,7 +66,10 @@ async fn invite_can_be_rejected() {
     let (alice, bob, room) = setup(&server, "private_chat").await;
     alice.invite(&room, &bob.user_id).await;
     bob.leave(&room).await;
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("leave"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("leave")
+    );
     bob.join_raw(&room).await.assert_error(403, "M_FORBIDDEN");
 }
 
@@ -60,7 +78,9 @@ async fn non_member_cannot_invite() {
     let server = TestServer::start_default().await;
     let (_alice, bob, room) = setup(&server, "private_chat").await;
     let carol = server.client().register("carol").await;
-    let response = bob.membership(&room, "invite", json!({"user_id": carol.user_id})).await;
+    let response = bob
+        .membership(&room, "invite", json!({"user_id": carol.user_id}))
+        .await;
     response.assert_error(403, "M_FORBIDDEN");
 }
 
@@ -71,7 +91,10 @@ async fn kick_removes_member_with_reason() {
     bob.join(&room).await;
     let body = json!({"user_id": bob.user_id, "reason": "spam"});
     alice.membership(&room, "kick", body).await.ok();
-    let member = alice.get_state(&room, "m.room.member", &bob.user_id).await.ok();
+    let member = alice
+        .get_state(&room, "m.room.member", &bob.user_id)
+        .await
+        .ok();
     assert_eq!(member["membership"], "leave");
     assert_eq!(member["reason"], "spam");
     assert!(!bob.joined_rooms().await.contains(&room));
@@ -83,7 +106,9 @@ async fn member_without_power_cannot_kick() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = setup(&server, "public_chat").await;
     bob.join(&room).await;
-    let response = bob.membership(&room, "kick", json!({"user_id": alice.user_id})).await;
+    let response = bob
+        .membership(&room, "kick", json!({"user_id": alice.user_id}))
+        .await;
     response.assert_error(403, "M_FORBIDDEN");
 }
 
@@ -92,11 +117,27 @@ async fn ban_and_unban() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = setup(&server, "public_chat").await;
     bob.join(&room).await;
-    alice.membership(&room, "ban", json!({"user_id": bob.user_id, "reason": "rude"})).await.ok();
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("ban"));
+    alice
+        .membership(
+            &room,
+            "ban",
+            json!({"user_id": bob.user_id, "reason": "rude"}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("ban")
+    );
     bob.join_raw(&room).await.assert_error(403, "M_FORBIDDEN");
-    alice.membership(&room, "unban", json!({"user_id": bob.user_id})).await.ok();
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("leave"));
+    alice
+        .membership(&room, "unban", json!({"user_id": bob.user_id}))
+        .await
+        .ok();
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("leave")
+    );
     bob.join(&room).await;
 }
 
@@ -120,7 +161,17 @@ async fn joined_members_lists_members() {
     let path = complement_tests::rooms::room_path(&room, "joined_members");
     let body = alice.get(&path).await.ok();
     let joined = body["joined"].as_object().expect("joined object");
-    assert!(joined.contains_key(&alice.user_id) && joined.contains_key(&bob.user_id), "{body}");
-    let members = alice.get(&complement_tests::rooms::room_path(&room, "members")).await.ok();
-    assert_eq!(members["chunk"].as_array().map(Vec::len), Some(2), "{members}");
+    assert!(
+        joined.contains_key(&alice.user_id) && joined.contains_key(&bob.user_id),
+        "{body}"
+    );
+    let members = alice
+        .get(&complement_tests::rooms::room_path(&room, "members"))
+        .await
+        .ok();
+    assert_eq!(
+        members["chunk"].as_array().map(Vec::len),
+        Some(2),
+        "{members}"
+    );
 }

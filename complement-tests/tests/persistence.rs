@@ -15,30 +15,62 @@ async fn graceful_restart_keeps_everything() {
     let anon = server.client();
     let alice = anon.register("alice").await;
     let bob = anon.register("bob").await;
-    let room = alice.create_room(json!({"preset": "public_chat", "name": "Durable", "room_alias_name": "durable"})).await;
+    let room = alice
+        .create_room(
+            json!({"preset": "public_chat", "name": "Durable", "room_alias_name": "durable"}),
+        )
+        .await;
     bob.join(&room).await;
     for i in 0..5 {
         alice.send_text(&room, &format!("kept {i}")).await;
     }
-    let path = format!("/_matrix/client/v3/profile/{}/displayname", complement_tests::encode::path_segment(&alice.user_id));
-    alice.put(&path, &json!({"displayname": "Persistent Alice"})).await.ok();
+    let path = format!(
+        "/_matrix/client/v3/profile/{}/displayname",
+        complement_tests::encode::path_segment(&alice.user_id)
+    );
+    alice
+        .put(&path, &json!({"displayname": "Persistent Alice"}))
+        .await
+        .ok();
     let status = server.stop();
     assert!(status.success(), "SIGTERM exit status: {status}");
     server.restart().await;
 
-    assert_eq!(alice.whoami().await, alice.user_id, "token lost across restart");
-    assert_eq!(bob.message_bodies(&room).await, ["kept 0", "kept 1", "kept 2", "kept 3", "kept 4"]);
-    assert_eq!(alice.get_state(&room, "m.room.name", "").await.ok()["name"], "Durable");
+    assert_eq!(
+        alice.whoami().await,
+        alice.user_id,
+        "token lost across restart"
+    );
+    assert_eq!(
+        bob.message_bodies(&room).await,
+        ["kept 0", "kept 1", "kept 2", "kept 3", "kept 4"]
+    );
+    assert_eq!(
+        alice.get_state(&room, "m.room.name", "").await.ok()["name"],
+        "Durable"
+    );
     assert!(bob.joined_rooms().await.contains(&room));
-    assert_eq!(anon.get(&path).await.ok()["displayname"], "Persistent Alice");
-    let alias = anon.get("/_matrix/client/v3/directory/room/%23durable%3Alocalhost").await.ok();
+    assert_eq!(
+        anon.get(&path).await.ok()["displayname"],
+        "Persistent Alice"
+    );
+    let alias = anon
+        .get("/_matrix/client/v3/directory/room/%23durable%3Alocalhost")
+        .await
+        .ok();
     assert_eq!(alias["room_id"], room.as_str());
     anon.login("bob", PASSWORD).await;
-    anon.register_raw(json!({"username": "alice", "password": PASSWORD}), json!({"type": "m.login.dummy"}))
-        .await
-        .assert_error(400, "M_USER_IN_USE");
+    anon.register_raw(
+        json!({"username": "alice", "password": PASSWORD}),
+        json!({"type": "m.login.dummy"}),
+    )
+    .await
+    .assert_error(400, "M_USER_IN_USE");
     alice.send_text(&room, "after restart").await;
-    assert_eq!(bob.message_bodies(&room).await.last().map(String::as_str), Some("after restart"));
+    assert_eq!(
+        bob.message_bodies(&room).await.last().map(String::as_str),
+        Some("after restart")
+    );
 }
 
 #[tokio::test]
@@ -47,13 +79,23 @@ async fn sync_token_survives_restart() {
     let alice = server.client().register("alice").await;
     let room = alice.create_room(json!({})).await;
     alice.send_text(&room, "before").await;
-    let since = alice.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = alice.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     server.stop();
     server.restart().await;
     alice.send_text(&room, "after").await;
     let body = alice.sync(Some(&since), 5000, None).await;
-    let events: Vec<_> = Client::joined_events(&body, &room, "timeline").into_iter().cloned().collect();
-    assert_eq!(complement_tests::rooms::message_bodies(&events), ["after"], "{body}");
+    let events: Vec<_> = Client::joined_events(&body, &room, "timeline")
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(
+        complement_tests::rooms::message_bodies(&events),
+        ["after"],
+        "{body}"
+    );
 }
 
 /// What one writer observed: acknowledged bodies in order, and the body in
@@ -65,8 +107,16 @@ struct WriterLog {
 
 /// Sends messages to `room` one after another until `stop` is set or a
 /// request fails (the server was killed). Bounded in count and time.
-async fn write_until_failure(client: Client, room: String, tag: &'static str, stop: Arc<AtomicBool>) -> WriterLog {
-    let mut log = WriterLog { acked: Vec::new(), in_flight: None };
+async fn write_until_failure(
+    client: Client,
+    room: String,
+    tag: &'static str,
+    stop: Arc<AtomicBool>,
+) -> WriterLog {
+    let mut log = WriterLog {
+        acked: Vec::new(),
+        in_flight: None,
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     for i in 0..200_000 {
         if stop.load(Ordering::Relaxed) || Instant::now() > deadline {
@@ -74,8 +124,13 @@ async fn write_until_failure(client: Client, room: String, tag: &'static str, st
         }
         let body = format!("{tag} {i}");
         let content = json!({"msgtype": "m.text", "body": body});
-        let path = complement_tests::rooms::room_path(&room, &format!("send/m.room.message/{}", next_txn_id()));
-        let request = client.builder(complement_tests::Method::PUT, &path).json(&content);
+        let path = complement_tests::rooms::room_path(
+            &room,
+            &format!("send/m.room.message/{}", next_txn_id()),
+        );
+        let request = client
+            .builder(complement_tests::Method::PUT, &path)
+            .json(&content);
         match client.try_send(request).await {
             Ok(response) if response.status == 200 => log.acked.push(body),
             Ok(response) => panic!("send failed before the kill: {response:?}"),
@@ -89,17 +144,35 @@ async fn write_until_failure(client: Client, room: String, tag: &'static str, st
 }
 
 fn check_writer(log: &WriterLog, stored: &[String]) {
-    let tag = log.acked.first().and_then(|b| b.split(' ').next()).unwrap_or("");
+    let tag = log
+        .acked
+        .first()
+        .and_then(|b| b.split(' ').next())
+        .unwrap_or("");
     let stored: Vec<&String> = stored.iter().filter(|b| b.starts_with(tag)).collect();
     let unique: HashSet<&&String> = stored.iter().collect();
-    assert_eq!(unique.len(), stored.len(), "duplicate messages after recovery");
+    assert_eq!(
+        unique.len(),
+        stored.len(),
+        "duplicate messages after recovery"
+    );
     let prefix: Vec<&String> = stored.iter().take(log.acked.len()).copied().collect();
     let acked: Vec<&String> = log.acked.iter().collect();
-    assert_eq!(prefix, acked, "acknowledged messages missing or reordered after SIGKILL");
+    assert_eq!(
+        prefix, acked,
+        "acknowledged messages missing or reordered after SIGKILL"
+    );
     let extra: Vec<&&String> = stored.iter().skip(log.acked.len()).collect();
-    assert!(extra.len() <= 1, "more unacknowledged messages than requests in flight: {extra:?}");
+    assert!(
+        extra.len() <= 1,
+        "more unacknowledged messages than requests in flight: {extra:?}"
+    );
     if let Some(extra) = extra.first() {
-        assert_eq!(Some(**extra), log.in_flight.as_ref(), "unexpected extra message");
+        assert_eq!(
+            Some(**extra),
+            log.in_flight.as_ref(),
+            "unexpected extra message"
+        );
     }
 }
 
@@ -113,14 +186,33 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     let room_b = bob.create_room(json!({"preset": "public_chat"})).await;
     alice.join(&room_b).await;
     let stop = Arc::new(AtomicBool::new(false));
-    let writer_a = tokio::spawn(write_until_failure(alice.clone(), room_a.clone(), "alpha", stop.clone()));
-    let writer_b = tokio::spawn(write_until_failure(bob.clone(), room_b.clone(), "beta", stop.clone()));
+    let writer_a = tokio::spawn(write_until_failure(
+        alice.clone(),
+        room_a.clone(),
+        "alpha",
+        stop.clone(),
+    ));
+    let writer_b = tokio::spawn(write_until_failure(
+        bob.clone(),
+        room_b.clone(),
+        "beta",
+        stop.clone(),
+    ));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     server.kill9();
     stop.store(true, Ordering::Relaxed);
-    let log_a = tokio::time::timeout(Duration::from_secs(60), writer_a).await.expect("writer a").expect("join a");
-    let log_b = tokio::time::timeout(Duration::from_secs(60), writer_b).await.expect("writer b").expect("join b");
-    assert!(log_a.acked.len() >= 5 && log_b.acked.len() >= 5, "too few writes before the kill");
+    let log_a = tokio::time::timeout(Duration::from_secs(60), writer_a)
+        .await
+        .expect("writer a")
+        .expect("join a");
+    let log_b = tokio::time::timeout(Duration::from_secs(60), writer_b)
+        .await
+        .expect("writer b")
+        .expect("join b");
+    assert!(
+        log_a.acked.len() >= 5 && log_b.acked.len() >= 5,
+        "too few writes before the kill"
+    );
     server.restart().await;
 
     check_writer(&log_a, &alice.message_bodies(&room_a).await);
@@ -130,11 +222,23 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     let mut expected = vec![room_a.clone(), room_b.clone()];
     expected.sort();
     assert_eq!(rooms, expected, "memberships changed by the crash");
-    assert_eq!(alice.membership_of(&room_b, &alice.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice
+            .membership_of(&room_b, &alice.user_id)
+            .await
+            .as_deref(),
+        Some("join")
+    );
     alice.send_text(&room_b, "after crash").await;
-    assert_eq!(bob.message_bodies(&room_b).await.last().map(String::as_str), Some("after crash"));
+    assert_eq!(
+        bob.message_bodies(&room_b).await.last().map(String::as_str),
+        Some("after crash")
+    );
     let body = alice.sync(None, 0, None).await;
-    assert!(body["rooms"]["join"].get(&room_a).is_some(), "room missing from sync after crash");
+    assert!(
+        body["rooms"]["join"].get(&room_a).is_some(),
+        "room missing from sync after crash"
+    );
 }
 
 #[tokio::test]
@@ -147,5 +251,8 @@ async fn sigkill_when_idle_keeps_state() {
     server.restart().await;
     assert_eq!(alice.whoami().await, alice.user_id);
     assert_eq!(alice.message_bodies(&room).await, ["written"]);
-    assert_eq!(alice.get_state(&room, "m.room.name", "").await.ok()["name"], "Idle");
+    assert_eq!(
+        alice.get_state(&room, "m.room.name", "").await.ok()["name"],
+        "Idle"
+    );
 }

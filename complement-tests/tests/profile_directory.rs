@@ -7,7 +7,10 @@ use complement_tests::encode::path_segment;
 use complement_tests::{json, Client, TestServer};
 
 fn profile_path(user_id: &str, field: &str) -> String {
-    format!("/_matrix/client/v3/profile/{}/{field}", path_segment(user_id))
+    format!(
+        "/_matrix/client/v3/profile/{}/{field}",
+        path_segment(user_id)
+    )
 }
 
 #[tokio::test]
@@ -16,13 +19,26 @@ async fn displayname_round_trip() {
     let anon = server.client();
     let alice = anon.register("alice").await;
     let path = profile_path(&alice.user_id, "displayname");
-    alice.put(&path, &json!({"displayname": "Alice Liddell"})).await.ok();
+    alice
+        .put(&path, &json!({"displayname": "Alice Liddell"}))
+        .await
+        .ok();
     assert_eq!(anon.get(&path).await.ok()["displayname"], "Alice Liddell");
-    let whole = anon.get(&format!("/_matrix/client/v3/profile/{}", path_segment(&alice.user_id))).await.ok();
+    let whole = anon
+        .get(&format!(
+            "/_matrix/client/v3/profile/{}",
+            path_segment(&alice.user_id)
+        ))
+        .await
+        .ok();
     assert_eq!(whole["displayname"], "Alice Liddell");
     let bob = anon.register("bob").await;
-    bob.put(&path, &json!({"displayname": "Mallory"})).await.assert_error(403, "M_FORBIDDEN");
-    anon.get(&profile_path("@nobody:localhost", "displayname")).await.assert_error(404, "M_NOT_FOUND");
+    bob.put(&path, &json!({"displayname": "Mallory"}))
+        .await
+        .assert_error(403, "M_FORBIDDEN");
+    anon.get(&profile_path("@nobody:localhost", "displayname"))
+        .await
+        .assert_error(404, "M_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -33,17 +49,28 @@ async fn displayname_propagates_to_member_events() {
     let bob = anon.register("bob").await;
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.join(&room).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     let path = profile_path(&alice.user_id, "displayname");
-    alice.put(&path, &json!({"displayname": "Queen Alice"})).await.ok();
-    let member = alice.get_state(&room, "m.room.member", &alice.user_id).await.ok();
+    alice
+        .put(&path, &json!({"displayname": "Queen Alice"}))
+        .await
+        .ok();
+    let member = alice
+        .get_state(&room, "m.room.member", &alice.user_id)
+        .await
+        .ok();
     assert_eq!(member["displayname"], "Queen Alice");
     assert_eq!(member["membership"], "join");
     let alice_id = alice.user_id.clone();
     let (content, _) = bob
         .sync_until(Some(&since), Duration::from_secs(10), |body| {
             let events = Client::joined_events(body, &room, "timeline");
-            let member = events.into_iter().find(|e| e["type"] == "m.room.member" && e["state_key"] == alice_id.as_str());
+            let member = events
+                .into_iter()
+                .find(|e| e["type"] == "m.room.member" && e["state_key"] == alice_id.as_str());
             member.map(|e| e["content"].clone())
         })
         .await;
@@ -56,10 +83,18 @@ async fn new_member_event_carries_displayname() {
     let anon = server.client();
     let alice = anon.register("alice").await;
     let bob = anon.register("bob").await;
-    bob.put(&profile_path(&bob.user_id, "displayname"), &json!({"displayname": "Bobby"})).await.ok();
+    bob.put(
+        &profile_path(&bob.user_id, "displayname"),
+        &json!({"displayname": "Bobby"}),
+    )
+    .await
+    .ok();
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.join(&room).await;
-    let member = alice.get_state(&room, "m.room.member", &bob.user_id).await.ok();
+    let member = alice
+        .get_state(&room, "m.room.member", &bob.user_id)
+        .await
+        .ok();
     assert_eq!(member["displayname"], "Bobby");
 }
 
@@ -74,10 +109,21 @@ async fn alias_create_resolve_delete() {
     alice.put(path, &json!({"room_id": room})).await.ok();
     let resolved = anon.get(path).await.ok();
     assert_eq!(resolved["room_id"], room.as_str());
-    assert!(resolved["servers"].as_array().is_some_and(|s| s.iter().any(|x| x == "localhost")), "{resolved}");
+    assert!(
+        resolved["servers"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "localhost")),
+        "{resolved}"
+    );
     let other = alice.create_room(json!({})).await;
-    assert_eq!(alice.put(path, &json!({"room_id": other})).await.status, 409);
-    let aliases = alice.get(&complement_tests::rooms::room_path(&room, "aliases")).await.ok();
+    assert_eq!(
+        alice.put(path, &json!({"room_id": other})).await.status,
+        409
+    );
+    let aliases = alice
+        .get(&complement_tests::rooms::room_path(&room, "aliases"))
+        .await
+        .ok();
     assert_eq!(aliases["aliases"], json!(["#hall:localhost"]));
     alice.delete(path).await.ok();
     anon.get(path).await.assert_error(404, "M_NOT_FOUND");
@@ -88,19 +134,42 @@ async fn public_rooms_lists_only_published_rooms() {
     let server = TestServer::start_default().await;
     let anon = server.client();
     let alice = anon.register("alice").await;
-    let public = alice.create_room(json!({"preset": "public_chat", "visibility": "public", "name": "Agora"})).await;
-    let private = alice.create_room(json!({"preset": "private_chat", "name": "Den"})).await;
+    let public = alice
+        .create_room(json!({"preset": "public_chat", "visibility": "public", "name": "Agora"}))
+        .await;
+    let private = alice
+        .create_room(json!({"preset": "private_chat", "name": "Den"}))
+        .await;
     let list = anon.get("/_matrix/client/v3/publicRooms").await.ok();
     let chunk = list["chunk"].as_array().expect("chunk");
-    let entry = chunk.iter().find(|r| r["room_id"] == public.as_str()).expect("public room listed");
+    let entry = chunk
+        .iter()
+        .find(|r| r["room_id"] == public.as_str())
+        .expect("public room listed");
     assert_eq!(entry["name"], "Agora");
     assert_eq!(entry["num_joined_members"], 1);
-    assert!(chunk.iter().all(|r| r["room_id"] != private.as_str()), "private room listed");
-    let visibility_path = format!("/_matrix/client/v3/directory/list/room/{}", path_segment(&public));
-    assert_eq!(anon.get(&visibility_path).await.ok()["visibility"], "public");
-    alice.put(&visibility_path, &json!({"visibility": "private"})).await.ok();
+    assert!(
+        chunk.iter().all(|r| r["room_id"] != private.as_str()),
+        "private room listed"
+    );
+    let visibility_path = format!(
+        "/_matrix/client/v3/directory/list/room/{}",
+        path_segment(&public)
+    );
+    assert_eq!(
+        anon.get(&visibility_path).await.ok()["visibility"],
+        "public"
+    );
+    alice
+        .put(&visibility_path, &json!({"visibility": "private"}))
+        .await
+        .ok();
     let list = anon.get("/_matrix/client/v3/publicRooms").await.ok();
-    assert!(list["chunk"].as_array().expect("chunk").iter().all(|r| r["room_id"] != public.as_str()));
+    assert!(list["chunk"]
+        .as_array()
+        .expect("chunk")
+        .iter()
+        .all(|r| r["room_id"] != public.as_str()));
 }
 
 #[tokio::test]
@@ -109,16 +178,34 @@ async fn user_directory_finds_room_mates() {
     let anon = server.client();
     let alice = anon.register("alice").await;
     let bob = anon.register("bob").await;
-    alice.put(&profile_path(&alice.user_id, "displayname"), &json!({"displayname": "Alice Liddell"})).await.ok();
+    alice
+        .put(
+            &profile_path(&alice.user_id, "displayname"),
+            &json!({"displayname": "Alice Liddell"}),
+        )
+        .await
+        .ok();
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.join(&room).await;
     let search = json!({"search_term": "liddell", "limit": 10});
-    let found = bob.post("/_matrix/client/v3/user_directory/search", &search).await.ok();
+    let found = bob
+        .post("/_matrix/client/v3/user_directory/search", &search)
+        .await
+        .ok();
     let results = found["results"].as_array().expect("results");
-    let hit = results.iter().find(|r| r["user_id"] == alice.user_id.as_str()).expect("alice found");
+    let hit = results
+        .iter()
+        .find(|r| r["user_id"] == alice.user_id.as_str())
+        .expect("alice found");
     assert_eq!(hit["display_name"], "Alice Liddell");
     assert!(found["limited"].is_boolean());
-    let none = bob.post("/_matrix/client/v3/user_directory/search", &json!({"search_term": "zzzz"})).await.ok();
+    let none = bob
+        .post(
+            "/_matrix/client/v3/user_directory/search",
+            &json!({"search_term": "zzzz"}),
+        )
+        .await
+        .ok();
     assert_eq!(none["results"], json!([]));
 }
 
@@ -130,7 +217,18 @@ async fn user_directory_search_by_localpart() {
     let bob = anon.register("bob").await;
     let room = alice.create_room(json!({"preset": "public_chat"})).await;
     bob.join(&room).await;
-    let found = bob.post("/_matrix/client/v3/user_directory/search", &json!({"search_term": "ali"})).await.ok();
-    let ids: Vec<&str> = found["results"].as_array().expect("results").iter().filter_map(|r| r["user_id"].as_str()).collect();
+    let found = bob
+        .post(
+            "/_matrix/client/v3/user_directory/search",
+            &json!({"search_term": "ali"}),
+        )
+        .await
+        .ok();
+    let ids: Vec<&str> = found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["user_id"].as_str())
+        .collect();
     assert!(ids.contains(&alice.user_id.as_str()), "{found}");
 }

@@ -16,7 +16,10 @@ async fn private_chat_preset_is_invite_only() {
     let room = alice.create_room(json!({"preset": "private_chat"})).await;
     let rules = alice.get_state(&room, "m.room.join_rules", "").await.ok();
     assert_eq!(rules["join_rule"], "invite");
-    let visibility = alice.get_state(&room, "m.room.history_visibility", "").await.ok();
+    let visibility = alice
+        .get_state(&room, "m.room.history_visibility", "")
+        .await
+        .ok();
     assert_eq!(visibility["history_visibility"], "shared");
     bob.join_raw(&room).await.assert_error(403, "M_FORBIDDEN");
 }
@@ -29,7 +32,10 @@ async fn public_chat_preset_is_joinable() {
     let rules = alice.get_state(&room, "m.room.join_rules", "").await.ok();
     assert_eq!(rules["join_rule"], "public");
     assert_eq!(bob.join(&room).await, room);
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("join")
+    );
 }
 
 #[tokio::test]
@@ -54,7 +60,10 @@ async fn creator_has_power_and_create_event() {
     if version != "12" {
         assert_eq!(levels["users"][&alice.user_id], 100, "{levels}");
     }
-    assert_eq!(alice.membership_of(&room, &alice.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &alice.user_id).await.as_deref(),
+        Some("join")
+    );
     assert_eq!(alice.joined_rooms().await, vec![room]);
 }
 
@@ -65,7 +74,12 @@ async fn room_version_can_be_chosen() {
     let room = alice.create_room(json!({"room_version": "10"})).await;
     let create = alice.get_state(&room, "m.room.create", "").await.ok();
     assert_eq!(create["room_version"], "10");
-    let response = alice.post("/_matrix/client/v3/createRoom", &json!({"room_version": "999"})).await;
+    let response = alice
+        .post(
+            "/_matrix/client/v3/createRoom",
+            &json!({"room_version": "999"}),
+        )
+        .await;
     response.assert_error(400, "M_UNSUPPORTED_ROOM_VERSION");
 }
 
@@ -79,9 +93,18 @@ async fn name_topic_and_initial_state_are_set() {
         "initial_state": [{"type": "org.example.flag", "state_key": "", "content": {"on": true}}],
     });
     let room = alice.create_room(body).await;
-    assert_eq!(alice.get_state(&room, "m.room.name", "").await.ok()["name"], "The Room");
-    assert_eq!(alice.get_state(&room, "m.room.topic", "").await.ok()["topic"], "Things");
-    assert_eq!(alice.get_state(&room, "org.example.flag", "").await.ok()["on"], true);
+    assert_eq!(
+        alice.get_state(&room, "m.room.name", "").await.ok()["name"],
+        "The Room"
+    );
+    assert_eq!(
+        alice.get_state(&room, "m.room.topic", "").await.ok()["topic"],
+        "Things"
+    );
+    assert_eq!(
+        alice.get_state(&room, "org.example.flag", "").await.ok()["on"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -90,23 +113,42 @@ async fn invitees_are_invited() {
     let (alice, bob) = two_users(&server).await;
     let body = json!({"preset": "private_chat", "invite": [bob.user_id], "is_direct": true});
     let room = alice.create_room(body).await;
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("invite"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("invite")
+    );
     bob.wait_for_invite(&room).await;
     assert_eq!(bob.join(&room).await, room);
-    assert_eq!(alice.membership_of(&room, &bob.user_id).await.as_deref(), Some("join"));
+    assert_eq!(
+        alice.membership_of(&room, &bob.user_id).await.as_deref(),
+        Some("join")
+    );
 }
 
 #[tokio::test]
 async fn room_alias_name_creates_alias() {
     let server = TestServer::start_default().await;
     let (alice, bob) = two_users(&server).await;
-    let room = alice.create_room(json!({"preset": "public_chat", "room_alias_name": "lobby"})).await;
-    let resolved = bob.get("/_matrix/client/v3/directory/room/%23lobby%3Alocalhost").await.ok();
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "room_alias_name": "lobby"}))
+        .await;
+    let resolved = bob
+        .get("/_matrix/client/v3/directory/room/%23lobby%3Alocalhost")
+        .await
+        .ok();
     assert_eq!(resolved["room_id"], room.as_str());
-    let canonical = alice.get_state(&room, "m.room.canonical_alias", "").await.ok();
+    let canonical = alice
+        .get_state(&room, "m.room.canonical_alias", "")
+        .await
+        .ok();
     assert_eq!(canonical["alias"], "#lobby:localhost");
     assert_eq!(bob.join("#lobby:localhost").await, room);
-    let again = alice.post("/_matrix/client/v3/createRoom", &json!({"room_alias_name": "lobby"})).await;
+    let again = alice
+        .post(
+            "/_matrix/client/v3/createRoom",
+            &json!({"room_alias_name": "lobby"}),
+        )
+        .await;
     again.assert_error(400, "M_ROOM_IN_USE");
 }
 
@@ -117,8 +159,13 @@ async fn created_room_appears_in_creators_sync() {
     let room = alice.create_room(json!({"name": "Synced"})).await;
     let limit = Duration::from_secs(10);
     let (state, _) = alice
-        .sync_until(None, limit, |body| body["rooms"]["join"].get(&room).cloned())
+        .sync_until(None, limit, |body| {
+            body["rooms"]["join"].get(&room).cloned()
+        })
         .await;
     let all = format!("{state}");
-    assert!(all.contains("m.room.create") && all.contains("Synced"), "{all}");
+    assert!(
+        all.contains("m.room.create") && all.contains("Synced"),
+        "{all}"
+    );
 }

@@ -10,7 +10,10 @@ const WHOAMI: &str = "/_matrix/client/v3/account/whoami";
 async fn login_flows_offer_password() {
     let server = TestServer::start_default().await;
     let flows = server.client().get(LOGIN).await.ok();
-    assert!(flows["flows"].to_string().contains("m.login.password"), "{flows}");
+    assert!(
+        flows["flows"].to_string().contains("m.login.password"),
+        "{flows}"
+    );
 }
 
 #[tokio::test]
@@ -58,8 +61,12 @@ async fn wrong_password_and_unknown_user_are_forbidden() {
     let server = TestServer::start_default().await;
     let anon = server.client();
     anon.register("alice").await;
-    anon.login_raw("alice", "not the password").await.assert_error(403, "M_FORBIDDEN");
-    anon.login_raw("nobody", PASSWORD).await.assert_error(403, "M_FORBIDDEN");
+    anon.login_raw("alice", "not the password")
+        .await
+        .assert_error(403, "M_FORBIDDEN");
+    anon.login_raw("nobody", PASSWORD)
+        .await
+        .assert_error(403, "M_FORBIDDEN");
 }
 
 #[tokio::test]
@@ -77,7 +84,10 @@ async fn logout_invalidates_only_that_token() {
     let anon = server.client();
     let first = anon.register("alice").await;
     let second = anon.login("alice", PASSWORD).await;
-    first.post("/_matrix/client/v3/logout", &json!({})).await.ok();
+    first
+        .post("/_matrix/client/v3/logout", &json!({}))
+        .await
+        .ok();
     first.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
     assert_eq!(second.whoami().await, "@alice:localhost");
 }
@@ -89,17 +99,30 @@ async fn logout_all_invalidates_every_token() {
     let first = anon.register("alice").await;
     let second = anon.login("alice", PASSWORD).await;
     let other_user = anon.register("bob").await;
-    first.post("/_matrix/client/v3/logout/all", &json!({})).await.ok();
+    first
+        .post("/_matrix/client/v3/logout/all", &json!({}))
+        .await
+        .ok();
     first.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
-    second.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
+    second
+        .get(WHOAMI)
+        .await
+        .assert_error(401, "M_UNKNOWN_TOKEN");
     assert_eq!(other_user.whoami().await, "@bob:localhost");
-    assert_eq!(anon.login("alice", PASSWORD).await.whoami().await, "@alice:localhost");
+    assert_eq!(
+        anon.login("alice", PASSWORD).await.whoami().await,
+        "@alice:localhost"
+    );
 }
 
 #[tokio::test]
 async fn missing_token_is_rejected() {
     let server = TestServer::start_default().await;
-    server.client().get(WHOAMI).await.assert_error(401, "M_MISSING_TOKEN");
+    server
+        .client()
+        .get(WHOAMI)
+        .await
+        .assert_error(401, "M_MISSING_TOKEN");
 }
 
 #[tokio::test]
@@ -107,7 +130,10 @@ async fn unknown_token_is_rejected() {
     let server = TestServer::start_default().await;
     let mut client = Client::new(&server.base_url());
     client.access_token = Some("syt_made_up_token".into());
-    client.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
+    client
+        .get(WHOAMI)
+        .await
+        .assert_error(401, "M_UNKNOWN_TOKEN");
 }
 
 #[tokio::test]
@@ -116,6 +142,9 @@ async fn token_in_query_parameter_is_accepted() {
     let alice = server.client().register("alice").await;
     let token = alice.access_token.clone().expect("token");
     let anon = server.client();
-    let answer = anon.get(&format!("{WHOAMI}?access_token={token}")).await.ok();
+    let answer = anon
+        .get(&format!("{WHOAMI}?access_token={token}"))
+        .await
+        .ok();
     assert_eq!(answer["user_id"], "@alice:localhost");
 }

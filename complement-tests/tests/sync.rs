@@ -19,7 +19,10 @@ async fn pair_in_room(server: &TestServer) -> (Client, Client, String) {
 }
 
 fn timeline(body: &Value, room: &str) -> Vec<Value> {
-    Client::joined_events(body, room, "timeline").into_iter().cloned().collect()
+    Client::joined_events(body, room, "timeline")
+        .into_iter()
+        .cloned()
+        .collect()
 }
 
 #[tokio::test]
@@ -30,9 +33,16 @@ async fn initial_sync_has_room_state_and_timeline() {
     let body = alice.sync(None, 0, None).await;
     assert!(body["next_batch"].is_string());
     let mut events = timeline(&body, &room);
-    events.extend(Client::joined_events(&body, &room, "state").into_iter().cloned());
+    events.extend(
+        Client::joined_events(&body, &room, "state")
+            .into_iter()
+            .cloned(),
+    );
     let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
-    assert!(types.contains(&"m.room.create"), "no m.room.create in {types:?}");
+    assert!(
+        types.contains(&"m.room.create"),
+        "no m.room.create in {types:?}"
+    );
     assert!(message_bodies(&timeline(&body, &room)).contains(&"hello".to_owned()));
 }
 
@@ -41,7 +51,10 @@ async fn incremental_sync_has_only_new_events() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
     alice.send_text(&room, "old").await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     alice.send_text(&room, "new").await;
     let (bodies, next) = bob
         .sync_until(Some(&since), WAIT, |body| {
@@ -51,14 +64,20 @@ async fn incremental_sync_has_only_new_events() {
         .await;
     assert_eq!(bodies, vec!["new"]);
     let quiet = bob.sync(Some(&next), 0, None).await;
-    assert!(timeline(&quiet, &room).is_empty(), "nothing new, yet: {quiet}");
+    assert!(
+        timeline(&quiet, &room).is_empty(),
+        "nothing new, yet: {quiet}"
+    );
 }
 
 #[tokio::test]
 async fn long_poll_wakes_up_on_new_event() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     let poller = tokio::spawn(async move {
         let body = bob.sync(Some(&since), 10_000, None).await;
         (body, Instant::now())
@@ -71,7 +90,10 @@ async fn long_poll_wakes_up_on_new_event() {
         .expect("long poll did not return")
         .expect("poller panicked");
     let latency = returned_at.saturating_duration_since(sent_at);
-    assert!(latency < Duration::from_millis(2500), "long poll woke {latency:?} after the send");
+    assert!(
+        latency < Duration::from_millis(2500),
+        "long poll woke {latency:?} after the send"
+    );
     assert_eq!(message_bodies(&timeline(&body, &room)), vec!["wake up"]);
 }
 
@@ -79,12 +101,21 @@ async fn long_poll_wakes_up_on_new_event() {
 async fn long_poll_times_out_empty() {
     let server = TestServer::start_default().await;
     let (_alice, bob, _room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     let started = Instant::now();
     let body = bob.sync(Some(&since), 1500, None).await;
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(1000), "returned after {waited:?} with nothing new: {body}");
-    assert!(waited < Duration::from_secs(8), "timeout 1500 ms took {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(1000),
+        "returned after {waited:?} with nothing new: {body}"
+    );
+    assert!(
+        waited < Duration::from_secs(8),
+        "timeout 1500 ms took {waited:?}"
+    );
     assert!(body["next_batch"].is_string());
 }
 
@@ -92,7 +123,10 @@ async fn long_poll_times_out_empty() {
 async fn limited_timeline_has_prev_batch() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     for i in 0..12 {
         alice.send_text(&room, &format!("burst {i:02}")).await;
     }
@@ -101,25 +135,39 @@ async fn limited_timeline_has_prev_batch() {
     let joined = &body["rooms"]["join"][&room]["timeline"];
     assert_eq!(joined["limited"], true, "12 new events, limit 5: {joined}");
     let events = joined["events"].as_array().expect("events").clone();
-    assert_eq!(message_bodies(&events), ["burst 07", "burst 08", "burst 09", "burst 10", "burst 11"]);
-    let prev_batch = joined["prev_batch"].as_str().expect("prev_batch with limited");
+    assert_eq!(
+        message_bodies(&events),
+        ["burst 07", "burst 08", "burst 09", "burst 10", "burst 11"]
+    );
+    let prev_batch = joined["prev_batch"]
+        .as_str()
+        .expect("prev_batch with limited");
     let earlier = bob.messages_raw(&room, "b", Some(prev_batch), 3).await.ok();
     let earlier = earlier["chunk"].as_array().expect("chunk").clone();
-    assert_eq!(message_bodies(&earlier), ["burst 06", "burst 05", "burst 04"]);
+    assert_eq!(
+        message_bodies(&earlier),
+        ["burst 06", "burst 05", "burst 04"]
+    );
 }
 
 #[tokio::test]
 async fn unlimited_incremental_is_not_limited() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     alice.send_text(&room, "one").await;
     alice.send_text(&room, "two").await;
     let filter = Client::timeline_limit_filter(5);
     let body = bob.sync(Some(&since), 0, Some(&filter)).await;
     let joined = &body["rooms"]["join"][&room]["timeline"];
     assert_ne!(joined["limited"], true, "2 events, limit 5: {joined}");
-    assert_eq!(message_bodies(joined["events"].as_array().expect("events")), ["one", "two"]);
+    assert_eq!(
+        message_bodies(joined["events"].as_array().expect("events")),
+        ["one", "two"]
+    );
 }
 
 fn ephemeral_of(body: &Value, room: &str, kind: &str) -> Option<Value> {
@@ -131,16 +179,26 @@ fn ephemeral_of(body: &Value, room: &str, kind: &str) -> Option<Value> {
 async fn typing_appears_in_ephemeral() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     let path = room_path(&room, &format!("typing/{}", path_segment(&alice.user_id)));
-    alice.put(&path, &json!({"typing": true, "timeout": 10000})).await.ok();
+    alice
+        .put(&path, &json!({"typing": true, "timeout": 10000}))
+        .await
+        .ok();
     let (typing, since) = bob
-        .sync_until(Some(&since), WAIT, |body| ephemeral_of(body, &room, "m.typing"))
+        .sync_until(Some(&since), WAIT, |body| {
+            ephemeral_of(body, &room, "m.typing")
+        })
         .await;
     assert_eq!(typing["content"]["user_ids"], json!([alice.user_id]));
     alice.put(&path, &json!({"typing": false})).await.ok();
     let (stopped, _) = bob
-        .sync_until(Some(&since), WAIT, |body| ephemeral_of(body, &room, "m.typing"))
+        .sync_until(Some(&since), WAIT, |body| {
+            ephemeral_of(body, &room, "m.typing")
+        })
         .await;
     assert_eq!(stopped["content"]["user_ids"], json!([]));
 }
@@ -150,23 +208,39 @@ async fn read_receipt_appears_in_ephemeral() {
     let server = TestServer::start_default().await;
     let (alice, bob, room) = pair_in_room(&server).await;
     let event_id = bob.send_text(&room, "read me").await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
-    let path = room_path(&room, &format!("receipt/m.read/{}", path_segment(&event_id)));
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    let path = room_path(
+        &room,
+        &format!("receipt/m.read/{}", path_segment(&event_id)),
+    );
     alice.post(&path, &json!({})).await.ok();
     let (receipt, _) = bob
-        .sync_until(Some(&since), WAIT, |body| ephemeral_of(body, &room, "m.receipt"))
+        .sync_until(Some(&since), WAIT, |body| {
+            ephemeral_of(body, &room, "m.receipt")
+        })
         .await;
     let read = &receipt["content"][&event_id]["m.read"][&alice.user_id];
-    assert!(read["ts"].is_u64(), "receipt lacks alice's m.read ts: {receipt}");
+    assert!(
+        read["ts"].is_u64(),
+        "receipt lacks alice's m.read ts: {receipt}"
+    );
 }
 
 #[tokio::test]
 async fn left_room_appears_in_leave_section() {
     let server = TestServer::start_default().await;
     let (_alice, bob, room) = pair_in_room(&server).await;
-    let since = bob.sync(None, 0, None).await["next_batch"].as_str().expect("next_batch").to_owned();
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
     bob.leave(&room).await;
     let key = room.clone();
-    bob.sync_until(Some(&since), WAIT, |body| body["rooms"]["leave"].get(&key).map(|_| ()))
-        .await;
+    bob.sync_until(Some(&since), WAIT, |body| {
+        body["rooms"]["leave"].get(&key).map(|_| ())
+    })
+    .await;
 }

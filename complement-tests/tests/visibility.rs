@@ -27,7 +27,11 @@ async fn joined_visibility_hides_earlier_messages() {
     bob.join(&room).await;
     alice.send_text(&room, "after bob").await;
     let seen = bob.message_bodies(&room).await;
-    assert_eq!(seen, vec!["after bob"], "bob saw history from before his join");
+    assert_eq!(
+        seen,
+        vec!["after bob"],
+        "bob saw history from before his join"
+    );
     let all = alice.message_bodies(&room).await;
     assert_eq!(all, vec!["before bob", "after bob"]);
 }
@@ -39,9 +43,15 @@ async fn joined_visibility_hides_earlier_messages_in_sync() {
     alice.send_text(&room, "before bob").await;
     bob.join(&room).await;
     let body = bob.sync(None, 0, None).await;
-    let events: Vec<_> = Client::joined_events(&body, &room, "timeline").into_iter().cloned().collect();
+    let events: Vec<_> = Client::joined_events(&body, &room, "timeline")
+        .into_iter()
+        .cloned()
+        .collect();
     let bodies = complement_tests::rooms::message_bodies(&events);
-    assert!(!bodies.contains(&"before bob".to_owned()), "sync leaked history: {bodies:?}");
+    assert!(
+        !bodies.contains(&"before bob".to_owned()),
+        "sync leaked history: {bodies:?}"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +61,10 @@ async fn shared_visibility_shows_earlier_messages() {
     alice.send_text(&room, "before bob").await;
     bob.join(&room).await;
     alice.send_text(&room, "after bob").await;
-    assert_eq!(bob.message_bodies(&room).await, vec!["before bob", "after bob"]);
+    assert_eq!(
+        bob.message_bodies(&room).await,
+        vec!["before bob", "after bob"]
+    );
 }
 
 #[tokio::test]
@@ -64,5 +77,8 @@ async fn left_member_sees_nothing_after_leaving() {
     alice.send_text(&room, "after bob left").await;
     let seen = bob.message_bodies(&room).await;
     assert!(seen.contains(&"while bob is here".to_owned()), "{seen:?}");
-    assert!(!seen.contains(&"after bob left".to_owned()), "left member read later messages: {seen:?}");
+    assert!(
+        !seen.contains(&"after bob left".to_owned()),
+        "left member read later messages: {seen:?}"
+    );
 }
