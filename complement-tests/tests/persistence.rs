@@ -2,7 +2,7 @@
 //! a SIGKILL under write load loses no acknowledged message.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -105,21 +105,36 @@ struct WriterLog {
     in_flight: Option<String>,
 }
 
+/// Shared between the writers and the test: the stop flag and the number
+/// of acknowledged messages so far.
+#[derive(Default)]
+struct Load {
+    stop: AtomicBool,
+    acked: AtomicUsize,
+}
+
+/// Most messages one writer sends (keeps the history checks affordable).
+const MAX_PER_WRITER: usize = 5_000;
+/// The kill comes once this many messages were acknowledged in total...
+const KILL_AFTER_ACKED: usize = 3_000;
+/// ...or after this long, whichever is first.
+const KILL_AFTER: Duration = Duration::from_millis(1500);
+
 /// Sends messages to `room` one after another until `stop` is set or a
 /// request fails (the server was killed). Bounded in count and time.
 async fn write_until_failure(
     client: Client,
     room: String,
     tag: &'static str,
-    stop: Arc<AtomicBool>,
+    load: Arc<Load>,
 ) -> WriterLog {
     let mut log = WriterLog {
         acked: Vec::new(),
         in_flight: None,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
-    for i in 0..200_000 {
-        if stop.load(Ordering::Relaxed) || Instant::now() > deadline {
+    for i in 0..MAX_PER_WRITER {
+        if load.stop.load(Ordering::Relaxed) || Instant::now() > deadline {
             break;
         }
         let body = format!("{tag} {i}");
@@ -132,7 +147,10 @@ async fn write_until_failure(
             .builder(complement_tests::Method::PUT, &path)
             .json(&content);
         match client.try_send(request).await {
-            Ok(response) if response.status == 200 => log.acked.push(body),
+            Ok(response) if response.status == 200 => {
+                log.acked.push(body);
+                load.acked.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(response) => panic!("send failed before the kill: {response:?}"),
             Err(_) => {
                 log.in_flight = Some(body);
@@ -185,22 +203,25 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     let room_a = alice.create_room(json!({"preset": "public_chat"})).await;
     let room_b = bob.create_room(json!({"preset": "public_chat"})).await;
     alice.join(&room_b).await;
-    let stop = Arc::new(AtomicBool::new(false));
+    let load = Arc::new(Load::default());
     let writer_a = tokio::spawn(write_until_failure(
         alice.clone(),
         room_a.clone(),
         "alpha",
-        stop.clone(),
+        load.clone(),
     ));
     let writer_b = tokio::spawn(write_until_failure(
         bob.clone(),
         room_b.clone(),
         "beta",
-        stop.clone(),
+        load.clone(),
     ));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = Instant::now();
+    while started.elapsed() < KILL_AFTER && load.acked.load(Ordering::Relaxed) < KILL_AFTER_ACKED {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     server.kill9();
-    stop.store(true, Ordering::Relaxed);
+    load.stop.store(true, Ordering::Relaxed);
     let log_a = tokio::time::timeout(Duration::from_secs(60), writer_a)
         .await
         .expect("writer a")
@@ -209,9 +230,18 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
         .await
         .expect("writer b")
         .expect("join b");
+    eprintln!(
+        "acknowledged before SIGKILL: {} + {}",
+        log_a.acked.len(),
+        log_b.acked.len()
+    );
     assert!(
         log_a.acked.len() >= 5 && log_b.acked.len() >= 5,
         "too few writes before the kill"
+    );
+    assert!(
+        log_a.in_flight.is_some() || log_b.in_flight.is_some(),
+        "the writers were idle at the kill: the crash was not under load"
     );
     server.restart().await;
 
