@@ -268,3 +268,30 @@ async fn empty_state_key_without_trailing_slash() {
         "no slash"
     );
 }
+
+#[tokio::test]
+async fn redaction_strips_content() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let event_id = alice.send_text(&room, "regrettable").await;
+    let rest = format!(
+        "redact/{}/r1",
+        complement_tests::encode::path_segment(&event_id)
+    );
+    let redaction = alice
+        .put(&room_path(&room, &rest), &json!({"reason": "oops"}))
+        .await
+        .ok();
+    assert!(redaction["event_id"].is_string());
+    let events = alice.all_messages(&room, 10).await;
+    let redacted = events
+        .iter()
+        .find(|e| e["event_id"] == event_id.as_str())
+        .expect("event still listed");
+    assert_eq!(
+        redacted["content"],
+        json!({}),
+        "content kept after redaction: {redacted}"
+    );
+    assert!(events.iter().any(|e| e["type"] == "m.room.redaction"));
+}
