@@ -128,6 +128,14 @@ async fn state_without_power_is_forbidden() {
         .assert_error(403, "M_FORBIDDEN");
 }
 
+fn event_ids(chunk: &Value) -> Vec<String> {
+    let events = chunk.as_array().expect("chunk array");
+    events
+        .iter()
+        .map(|e| e["event_id"].as_str().expect("event_id").to_owned())
+        .collect()
+}
+
 async fn send_numbered(client: &Client, room: &str, count: usize) -> Vec<String> {
     let mut bodies = Vec::with_capacity(count);
     for i in 0..count {
@@ -192,7 +200,8 @@ async fn messages_tokens_round_trip() {
     let start = first["start"].as_str().expect("start").to_owned();
     let again = alice.messages_raw(&room, "b", Some(&start), 5).await.ok();
     assert_eq!(
-        first["chunk"], again["chunk"],
+        event_ids(&first["chunk"]),
+        event_ids(&again["chunk"]),
         "same `from` must give the same page"
     );
     let end = first["end"].as_str().expect("end").to_owned();
