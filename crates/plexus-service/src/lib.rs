@@ -13,7 +13,9 @@ pub mod error;
 pub mod ephemeral;
 pub mod events;
 pub mod filters;
+pub mod media;
 pub mod presence;
+pub mod power;
 pub mod profile;
 pub mod ratelimit;
 pub mod records;
@@ -31,3 +33,5 @@ pub mod visibility;
 pub use error::{Result, ServiceError};
 pub use plexus_storage::Direction;
 pub use services::Services;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+//! Domain tests: the append pipeline, state groups, history visibility,
+//! stream ordering and /sync, on a real database in a temp dir.
+
+use std::time::Duration;
+
+use plexus_core::{config::Switch, Config};
+use ruma::{OwnedRoomId, OwnedUserId, RoomVersionId};
+use serde_json::{json, Value};
+
+use crate::{
+    events::NewEvent,
+    rooms::{CreateRoom, Preset},
+    sync::SyncParams,
+    timeline::Viewer,
+    Direction, ServiceError, Services,
+};
+
+pub(crate) struct Fixture {
+    pub services: std::sync::Arc<Services>,
+    _dir: tempfile::TempDir,
+}
+
+pub(crate) async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        rate_limits: Switch::Off,
+        ..Config::default()
+    };
+    Fixture { services: Services::open(config).unwrap(), _dir: dir }
+}
+
+async fn user(s: &Services, name: &str) -> OwnedUserId {
+    s.create_user(name, Some("password123"), false).await.unwrap()
+}
+
+async fn room(s: &Services, creator: &OwnedUserId, preset: Preset, version: RoomVersionId) -> OwnedRoomId {
+    let req = CreateRoom { preset: Some(preset), room_version: Some(version), ..Default::default() };
+    s.create_room(creator, req).await.unwrap()
+}
+
+fn text(body: &str) -> NewEvent {
+    NewEvent::message("m.room.message", json!({ "msgtype": "m.text", "body": body }))
+}
+
+#[tokio::test]
+async fn every_supported_room_version_can_be_created_and_used() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    for version in [RoomVersionId::V10, RoomVersionId::V11, RoomVersionId::V12] {
+        let room_id = room(&f.services, &alice, Preset::PrivateChat, version.clone()).await;
+        let pdu = f.services.append_event(&room_id, &alice, text("hi")).await.unwrap();
+        assert_eq!(pdu.room_id, room_id, "{version}");
+        let create = f.services.current_state_event(&room_id, "m.room.create", "").unwrap().unwrap();
+        assert_eq!(create.content_str("room_version").as_deref(), Some(version.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn non_members_cannot_send_and_invite_only_rooms_refuse_joins() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    let err = f.services.append_event(&room_id, &bob, text("let me in")).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    let err = f.services.join_room(&room_id, &bob, None).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    f.services.invite(&room_id, &alice, &bob, None, false).await.unwrap();
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    f.services.append_event(&room_id, &bob, text("thanks")).await.unwrap();
+}
+
+#[tokio::test]
+async fn state_at_each_event_is_kept() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V11).await;
+    let mut topics = Vec::new();
+    for n in 0..100 {
+        let topic = NewEvent::state("m.room.topic", "", json!({ "topic": format!("t{n}") }));
+        let pdu = f.services.append_event(&room_id, &alice, topic).await.unwrap();
+        topics.push(pdu.event_id.to_string());
+    }
+    // Past the delta-chain limit, groups are rebuilt from snapshots; every one must still be right.
+    for (n, event_id) in topics.iter().enumerate() {
+        let meta = f.services.event_meta(event_id).unwrap().unwrap();
+        let at = f.services.state_event_in_group(meta.state_after, "m.room.topic", "").unwrap().unwrap();
+        assert_eq!(at.content_str("topic"), Some(format!("t{n}")));
+        let creator = f.services.state_event_in_group(meta.state_after, "m.room.member", alice.as_str()).unwrap();
+        assert!(creator.is_some());
+    }
+}
+
+#[tokio::test]
+async fn joined_history_visibility_hides_earlier_messages() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    let hv = NewEvent::state("m.room.history_visibility", "", json!({ "history_visibility": "joined" }));
+    f.services.append_event(&room_id, &alice, hv).await.unwrap();
+    let secret = f.services.append_event(&room_id, &alice, text("before bob")).await.unwrap();
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let after = f.services.append_event(&room_id, &alice, text("after bob")).await.unwrap();
+    assert!(f.services.visible_event(&bob, secret.event_id.as_str()).unwrap().is_none());
+    assert!(f.services.visible_event(&bob, after.event_id.as_str()).unwrap().is_some());
+    let viewer = Viewer { user: &bob, device: None };
+    let page = f.services
+        .messages(viewer, &room_id, f.services.stream.current(), None, Direction::Backward, 50, &Default::default())
+        .unwrap();
+    let bodies: Vec<&str> = page.chunk.iter().filter_map(|e| e["content"]["body"].as_str()).collect();
+    assert_eq!(bodies, vec!["after bob"]);
+}
+
+#[tokio::test]
+async fn transaction_ids_make_sends_idempotent_per_device() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    let mut event = text("once");
+    event.txn = Some(("DEV".into(), "t1".into()));
+    let pdu = f.services.append_event(&room_id, &alice, event).await.unwrap();
+    assert_eq!(f.services.event_for_txn(&alice, "DEV", "t1").unwrap(), Some(pdu.event_id.clone()));
+    assert_eq!(f.services.event_for_txn(&alice, "OTHER", "t1").unwrap(), None);
+}
+
+fn sync_params(since: Option<u64>, timeout_ms: u64) -> SyncParams {
+    SyncParams { since, timeout: Duration::from_millis(timeout_ms), ..Default::default() }
+}
+
+fn token(response: &Value) -> u64 {
+    crate::sync::parse_token(response["next_batch"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn incremental_sync_wakes_on_a_new_message_and_carries_only_it() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let initial = f.services.sync(&bob, "B", sync_params(None, 0)).await.unwrap();
+    assert!(initial["rooms"]["join"][room_id.as_str()].is_object());
+    let since = token(&initial);
+    let waiter = {
+        let services = f.services.clone();
+        let bob = bob.clone();
+        tokio::spawn(async move { services.sync(&bob, "B", sync_params(Some(since), 10_000)).await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    f.services.append_event(&room_id, &alice, text("ping")).await.unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2), "woke after {:?}", started.elapsed());
+    let events = response["rooms"]["join"][room_id.as_str()]["timeline"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["content"]["body"], "ping");
+    assert!(token(&response) > since);
+}
+
+#[tokio::test]
+async fn sync_marks_a_gap_as_limited_and_sends_the_state_delta() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let since = token(&f.services.sync(&bob, "B", sync_params(None, 0)).await.unwrap());
+    let topic = NewEvent::state("m.room.topic", "", json!({ "topic": "changed in the gap" }));
+    f.services.append_event(&room_id, &alice, topic).await.unwrap();
+    for n in 0..15 {
+        f.services.append_event(&room_id, &alice, text(&format!("m{n}"))).await.unwrap();
+    }
+    let response = f.services.sync(&bob, "B", sync_params(Some(since), 0)).await.unwrap();
+    let joined = &response["rooms"]["join"][room_id.as_str()];
+    assert_eq!(joined["timeline"]["limited"], true);
+    assert_eq!(joined["timeline"]["events"].as_array().unwrap().len(), 10);
+    let state = joined["state"]["events"].as_array().unwrap();
+    assert!(state.iter().any(|e| e["content"]["topic"] == "changed in the gap"), "{state:?}");
+    let prev_batch = crate::sync::parse_token(joined["timeline"]["prev_batch"].as_str().unwrap()).unwrap();
+    let viewer = Viewer { user: &bob, device: None };
+    let older = f.services
+        .messages(viewer, &room_id, prev_batch, None, Direction::Backward, 5, &Default::default())
+        .unwrap();
+    assert_eq!(older.chunk[0]["content"]["body"], "m4");
+}
+
+#[tokio::test]
+async fn redacted_events_lose_their_content() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V11).await;
+    let pdu = f.services.append_event(&room_id, &alice, text("oops")).await.unwrap();
+    let redaction = NewEvent::message("m.room.redaction", json!({ "redacts": pdu.event_id }));
+    f.services.append_event(&room_id, &alice, redaction).await.unwrap();
+    let viewer = Viewer { user: &alice, device: None };
+    let shown = f.services.room_event(viewer, &room_id, pdu.event_id.as_str()).unwrap();
+    assert_eq!(shown["content"], json!({}));
+    assert!(shown["unsigned"]["redacted_because"].is_object());
+}
+
+#[tokio::test]
+async fn everything_survives_reopening_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+    let (room_id, event_id, alice) = {
+        let s = Services::open(config.clone()).unwrap();
+        let alice = user(&s, "alice").await;
+        let room_id = room(&s, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+        let pdu = s.append_event(&room_id, &alice, text("persisted")).await.unwrap();
+        s.shutdown().unwrap();
+        (room_id, pdu.event_id.to_string(), alice)
+    };
+    let s = Services::open(config).unwrap();
+    let viewer = Viewer { user: &alice, device: None };
+    assert_eq!(s.room_event(viewer, &room_id, &event_id).unwrap()["content"]["body"], "persisted");
+    let next = s.append_event(&room_id, &alice, text("after restart")).await.unwrap();
+    assert_eq!(next.prev_events, vec![ruma::EventId::parse(&event_id).unwrap()]);
+}
