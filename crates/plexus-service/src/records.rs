@@ -112,6 +112,26 @@ pub struct ReceiptRecord {
     pub stream: u64,
 }
 
+/// A device's fallback key: handed out when one-time keys run out, reused until replaced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FallbackKeyRecord {
+    pub key_id: String,
+    pub key: serde_json::Value,
+    /// Claimed at least once since upload.
+    #[serde(default)]
+    pub used: bool,
+}
+
+/// A server-side key backup version; deleted versions keep their number reserved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BackupVersionRecord {
+    pub algorithm: String,
+    pub auth_data: serde_json::Value,
+    /// Bumped on every change to the backed-up keys.
+    pub etag: u64,
+    #[serde(default)]
+    pub deleted: bool,
+}
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PresenceRecord {
     pub presence: String,

@@ -76,6 +76,26 @@ catalogue! {
     Presence = "presence": String => Json<PresenceRecord>;
     /// (user ID, room ID) → () for rooms the user forgot.
     Forgotten = "forgotten": (String, String) => ();
+    /// (user ID, device ID) → the device's signed identity keys, as uploaded.
+    E2eDeviceKeys = "e2e_device_keys": (String, String) => Json<serde_json::Value>;
+    /// (user ID, device ID, algorithm, key ID) → one unclaimed one-time key.
+    E2eOneTimeKeys = "e2e_one_time_keys": (String, String, String, String) => Json<serde_json::Value>;
+    /// (user ID, device ID, algorithm) → the device's fallback key of that algorithm.
+    E2eFallbackKeys = "e2e_fallback_keys": (String, String, String) => Json<FallbackKeyRecord>;
+    /// (user ID, "master" | "self_signing" | "user_signing") → cross-signing key JSON.
+    E2eCrossSigningKeys = "e2e_cross_signing_keys": (String, String) => Json<serde_json::Value>;
+    /// (target user, target key ID, signer user, signer key ID) → signature uploaded later.
+    E2eKeySignatures = "e2e_key_signatures": (String, String, String, String) => String;
+    /// stream position → user whose device or cross-signing keys changed there.
+    E2eKeyChanges = "e2e_key_changes": u64 => String;
+    /// (user ID, device ID, stream position) → pending to-device event {type, sender, content}.
+    E2eToDevice = "e2e_to_device": (String, String, u64) => Json<serde_json::Value>;
+    /// (sender user, sender device, txn ID) → () for idempotent `/sendToDevice`.
+    E2eToDeviceTxns = "e2e_to_device_txns": (String, String, String) => ();
+    /// (user ID, backup version) → key backup version.
+    E2eBackupVersions = "e2e_backup_versions": (String, u64) => Json<BackupVersionRecord>;
+    /// (user ID, backup version, room ID, session ID) → backed-up session key data.
+    E2eBackupKeys = "e2e_backup_keys": (String, u64, String, String) => Json<serde_json::Value>;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

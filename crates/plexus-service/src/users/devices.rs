@@ -1,4 +1,5 @@
-//! Listing, renaming and deleting devices. Deleting a device revokes its tokens.
+//! Listing, renaming and deleting devices. Deleting a device revokes its
+//! tokens and removes its end-to-end encryption keys and queued messages.
 
 use plexus_storage::{Direction, Json};
 use ruma::UserId;
@@ -46,7 +47,12 @@ impl Services {
         })
     }
 
-    pub fn rename_device(&self, user_id: &UserId, device_id: &str, name: Option<String>) -> Result<()> {
+    pub fn rename_device(
+        &self,
+        user_id: &UserId,
+        device_id: &str,
+        name: Option<String>,
+    ) -> Result<()> {
         let key = (user_id.to_string(), device_id.to_owned());
         let mut record = self
             .db
@@ -70,7 +76,12 @@ impl Services {
         if let Some(refresh) = &record.refresh_token {
             batch.delete::<RefreshTokens>(refresh)?;
         }
+        // Its keys and queued to-device messages go too; other users' clients
+        // learn of the removal through the device-list change.
+        let slot = self.stream.allocate(&self.db)?;
+        self.stage_device_e2ee_removal(&mut batch, user_id, device_id, slot.position())?;
         self.db.write(batch)?;
+        drop(slot);
         Ok(())
     }
 }
