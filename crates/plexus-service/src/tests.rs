@@ -214,3 +214,21 @@ async fn everything_survives_reopening_the_database() {
     let next = s.append_event(&room_id, &alice, text("after restart")).await.unwrap();
     assert_eq!(next.prev_events, vec![ruma::EventId::parse(&event_id).unwrap()]);
 }
+
+#[tokio::test]
+async fn knocking_shows_in_sync_and_an_invite_answers_it() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    let err = f.services.knock(&room_id, &bob, None).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "invite-only rooms refuse knocks: {err:?}");
+    let rule = NewEvent::state("m.room.join_rules", "", json!({ "join_rule": "knock" }));
+    f.services.append_event(&room_id, &alice, rule).await.unwrap();
+    f.services.knock(&room_id, &bob, Some("let me in".into())).await.unwrap();
+    let response = f.services.sync(&bob, "B", sync_params(None, 0)).await.unwrap();
+    let knock_state = response["rooms"]["knock"][room_id.as_str()]["knock_state"]["events"].as_array().unwrap();
+    assert!(knock_state.iter().any(|e| e["type"] == "m.room.join_rules"));
+    f.services.invite(&room_id, &alice, &bob, None, false).await.unwrap();
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    assert!(f.services.is_joined(&room_id, &bob).unwrap());
+}

@@ -4,6 +4,7 @@ mod invite;
 mod join;
 mod join_by_id_or_alias;
 mod joined_rooms;
+mod knock;
 mod leave;
 
 use axum::Router;
@@ -17,4 +18,5 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma(invite::invite)
         .ruma(leave::leave)
         .ruma(joined_rooms::joined_rooms)
+        .ruma(knock::knock)
 }

@@ -39,6 +39,22 @@ impl Services {
         Ok(())
     }
 
+    /// Knocks on a local room; the auth rules check that its join rule allows it.
+    pub async fn knock(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<()> {
+        self.rate_limiter.check(Action::Join, user.as_str())?;
+        if !self.room_exists(room_id)? {
+            return Err(ServiceError::not_found("this room is not known to this server"));
+        }
+        let mut content = json!({ "membership": "knock" });
+        self.add_profile(&mut content, user)?;
+        if let Some(reason) = reason {
+            content["reason"] = json!(reason);
+        }
+        self.append_event(room_id, user, NewEvent::state("m.room.member", user.as_str(), content))
+            .await?;
+        Ok(())
+    }
+
     pub async fn invite(
         &self,
         room_id: &RoomId,
