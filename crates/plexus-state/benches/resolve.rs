@@ -25,79 +25,91 @@ struct Input {
     auth_chains: Vec<HashSet<OwnedEventId>>,
 }
 
-/// Builds a public room with `STATE_EVENTS` state entries, then two branches: each changes the
-/// display name of half of `conflicted` users (different halves) and the power levels.
-fn build_input(version: &RoomVersionId, conflicted: usize) -> Input {
-    let alice = UserId::parse("@alice:example.org").unwrap();
-    let mut room = RoomBuilder::new(version, &alice, json!({}));
-    let mut state = room.initial_state();
-    let mut head = room.create_id.clone();
-    let add = |room: &mut RoomBuilder,
-               state: &mut StateMap<OwnedEventId>,
-               head: &mut OwnedEventId,
-               new: NewEvent<'_>| {
-        let event = room.build(new.after(std::slice::from_ref(head)), state);
+/// A linear history: its state and newest event.
+struct Branch {
+    state: StateMap<OwnedEventId>,
+    head: OwnedEventId,
+}
+
+impl Branch {
+    fn add(&mut self, room: &mut RoomBuilder, new: NewEvent<'_>) {
+        let event = room.build(new.after(std::slice::from_ref(&self.head)), &self.state);
         let slot = (
             event.event_type.to_string().into(),
             event.state_key.clone().unwrap(),
         );
-        state.insert(slot, event.event_id.clone());
-        *head = event.event_id.clone();
+        self.state.insert(slot, event.event_id.clone());
+        self.head = event.event_id.clone();
+    }
+}
+
+/// Power levels: alice 100 (unless she is a v12 creator) and user0 at 50 + `bump`.
+fn power_levels(room: &RoomBuilder, alice: &UserId, bump: u64) -> serde_json::Value {
+    let mut users = serde_json::Map::new();
+    if !room.rules.authorization.explicitly_privilege_room_creators {
+        users.insert(alice.to_string(), json!(100));
+    }
+    users.insert("@user0:example.org".to_owned(), json!(50 + bump));
+    json!({ "users": users })
+}
+
+/// A public room with `STATE_EVENTS` state entries; returns it, its users and its state.
+fn build_room(version: &RoomVersionId, alice: &UserId) -> (RoomBuilder, Vec<OwnedUserId>, Branch) {
+    let mut room = RoomBuilder::new(version, alice, json!({}));
+    let mut branch = Branch {
+        state: room.initial_state(),
+        head: room.create_id.clone(),
     };
-    add(
+    branch.add(&mut room, NewEvent::member(alice, alice.as_str(), "join"));
+    let levels = power_levels(&room, alice, 0);
+    branch.add(
         &mut room,
-        &mut state,
-        &mut head,
-        NewEvent::member(&alice, alice.as_str(), "join"),
+        NewEvent::state(alice, "m.room.power_levels", "", levels),
+    );
+    let rule = json!({ "join_rule": "public" });
+    branch.add(
+        &mut room,
+        NewEvent::state(alice, "m.room.join_rules", "", rule),
     );
     let users: Vec<OwnedUserId> = (0..STATE_EVENTS - 4)
         .map(|i| UserId::parse(format!("@user{i}:example.org")).unwrap())
         .collect();
-    let v12 = room.rules.authorization.explicitly_privilege_room_creators;
-    let levels = |extra: u64| {
-        let mut users = serde_json::Map::new();
-        if !v12 {
-            users.insert(alice.to_string(), json!(100));
-        }
-        users.insert(users_name(0), json!(50 + extra));
-        json!({ "users": users })
-    };
-    add(
-        &mut room,
-        &mut state,
-        &mut head,
-        NewEvent::state(&alice, "m.room.power_levels", "", levels(0)),
-    );
-    let rule = json!({ "join_rule": "public" });
-    add(
-        &mut room,
-        &mut state,
-        &mut head,
-        NewEvent::state(&alice, "m.room.join_rules", "", rule),
-    );
     for user in &users {
-        add(
-            &mut room,
-            &mut state,
-            &mut head,
-            NewEvent::member(user, user.as_str(), "join"),
-        );
+        branch.add(&mut room, NewEvent::member(user, user.as_str(), "join"));
     }
-    let mut branches = [(state.clone(), head.clone()), (state, head)];
-    for (index, (state, head)) in branches.iter_mut().enumerate() {
-        let pl = NewEvent::state(&alice, "m.room.power_levels", "", levels(index as u64 + 1));
-        add(&mut room, state, head, pl);
+    (room, users, branch)
+}
+
+/// The room forked into two branches: each changes the power levels and the display names of
+/// half of `conflicted` users (different halves).
+fn build_input(version: &RoomVersionId, conflicted: usize) -> Input {
+    let alice = UserId::parse("@alice:example.org").unwrap();
+    let (mut room, users, base) = build_room(version, &alice);
+    let mut branches = [
+        Branch {
+            state: base.state.clone(),
+            head: base.head.clone(),
+        },
+        Branch {
+            state: base.state,
+            head: base.head,
+        },
+    ];
+    for (index, branch) in branches.iter_mut().enumerate() {
+        let levels = power_levels(&room, &alice, index as u64 + 1);
+        branch.add(
+            &mut room,
+            NewEvent::state(&alice, "m.room.power_levels", "", levels),
+        );
         for user in users.iter().skip(index).step_by(2).take(conflicted / 2) {
             let content = json!({ "membership": "join", "displayname": format!("branch {index}") });
-            add(
+            branch.add(
                 &mut room,
-                state,
-                head,
                 NewEvent::state(user, "m.room.member", user.as_str(), content),
             );
         }
     }
-    let state_sets: Vec<_> = branches.into_iter().map(|(state, _)| state).collect();
+    let state_sets: Vec<_> = branches.into_iter().map(|branch| branch.state).collect();
     let auth_chains = state_sets
         .iter()
         .map(|s| room.auth_chain(s.values()))
@@ -109,10 +121,6 @@ fn build_input(version: &RoomVersionId, conflicted: usize) -> Input {
     }
 }
 
-fn users_name(i: usize) -> String {
-    format!("@user{i}:example.org")
-}
-
 fn bench_resolve(c: &mut Criterion) {
     let mut group = c.benchmark_group("resolve_10k_state");
     group
@@ -122,6 +130,19 @@ fn bench_resolve(c: &mut Criterion) {
     for conflicted in [100, 300, 1000] {
         let input = build_input(&RoomVersionId::V11, conflicted);
         let fetch = |id: &ruma::EventId| input.room.fetch(id);
+        // Same input, same answer: otherwise the comparison would be meaningless.
+        let ours = resolve(
+            &input.room.rules,
+            &input.state_sets,
+            input.auth_chains.clone(),
+            fetch,
+        );
+        let theirs = ruma_adapter::ruma_resolve(&input.room, &input.state_sets, &input.auth_chains);
+        assert_eq!(
+            ours.unwrap(),
+            theirs.unwrap(),
+            "plexus and ruma disagree on the bench input"
+        );
         group.bench_with_input(
             BenchmarkId::new("plexus_v11", conflicted),
             &input,

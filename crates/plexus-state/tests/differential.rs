@@ -251,15 +251,16 @@ fn plexus_and_ruma_resolve_random_forks_identically() {
     );
 }
 
-/// Fixture for the one class of disagreement the random cases found (first as seeds 21605 and
-/// 14593). A kick P cites the power levels Y, which is in every auth chain (so outside the full
-/// conflicted set) and itself cites bob's re-join X, which is conflicted. The spec puts X into
-/// step 1 ("the events in the auth chain of P which also belong to the full conflicted set"), so
-/// X is applied before the mainline phase and bob's concurrent display name change B' wins.
-/// ruma-state-res, like Synapse, follows auth edges only inside the full conflicted set, leaves X
-/// to the mainline phase, orders it after B' by timestamp, and lets X win.
-#[test]
-fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() {
+/// The events of the walk-deviation fixture that the assertions name.
+struct WalkDeviationCase {
+    room: plexus_state::fixture::RoomBuilder,
+    state_sets: Vec<StateMap<OwnedEventId>>,
+    bob_rejoin: OwnedEventId,
+    bob_rename: OwnedEventId,
+    bob_slot: (ruma::events::StateEventType, String),
+}
+
+fn build_walk_deviation_case() -> WalkDeviationCase {
     use plexus_state::fixture::{NewEvent, RoomBuilder};
     use ruma::{events::StateEventType, RoomVersionId, UserId};
     use serde_json::json;
@@ -313,7 +314,7 @@ fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() 
     // B': bob's display name change on a side branch, earlier than X.
     let mut side = state.clone();
     let rename = json!({ "membership": "join", "displayname": "Bob" });
-    let b_prime = add(
+    let bob_rename = add(
         &mut room,
         &mut side,
         NewEvent::state(&bob, "m.room.member", bob.as_str(), rename),
@@ -324,7 +325,7 @@ fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() 
         &mut state,
         NewEvent::member(&bob, bob.as_str(), "leave"),
     );
-    let x = add(
+    let bob_rejoin = add(
         &mut room,
         &mut state,
         NewEvent::member(&bob, bob.as_str(), "join"),
@@ -349,28 +350,46 @@ fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() 
     // The other state set agrees on everything but bob's and dave's memberships.
     let mut other = state.clone();
     let bob_slot = (StateEventType::RoomMember, bob.to_string());
-    other.insert(bob_slot.clone(), b_prime.clone());
+    other.insert(bob_slot.clone(), bob_rename.clone());
     other.insert((StateEventType::RoomMember, dave.to_string()), dave_join);
+    WalkDeviationCase {
+        room,
+        state_sets: vec![state, other],
+        bob_rejoin,
+        bob_rename,
+        bob_slot,
+    }
+}
 
-    let sets = vec![state, other];
+/// Fixture for the one class of disagreement the random cases found (first as seeds 21605 and
+/// 14593). A kick P cites the power levels Y, which is in every auth chain (so outside the full
+/// conflicted set) and itself cites bob's re-join X, which is conflicted. The spec puts X into
+/// step 1 ("the events in the auth chain of P which also belong to the full conflicted set"), so
+/// X is applied before the mainline phase and bob's concurrent display name change B' wins.
+/// ruma-state-res, like Synapse, follows auth edges only inside the full conflicted set, leaves X
+/// to the mainline phase, orders it after B' by timestamp, and lets X win.
+#[test]
+fn known_deviation_ruma_walks_auth_chains_only_inside_the_full_conflicted_set() {
+    let case = build_walk_deviation_case();
+    let (room, sets) = (&case.room, &case.state_sets);
     let chains: Vec<HashSet<OwnedEventId>> =
         sets.iter().map(|s| room.auth_chain(s.values())).collect();
-    let ours = resolve(&room.rules, &sets, chains.clone(), |id| room.fetch(id)).unwrap();
-    let theirs = ruma_adapter::ruma_resolve(&room, &sets, &chains).unwrap();
+    let ours = resolve(&room.rules, sets, chains.clone(), |id| room.fetch(id)).unwrap();
+    let theirs = ruma_adapter::ruma_resolve(room, sets, &chains).unwrap();
     let compat = ResolveOptions {
         walk_only_through_full_conflicted_set: true,
     };
-    let ours_compat = resolve_with_options(compat, &room.rules, &sets, chains.clone(), |id| {
+    let ours_compat = resolve_with_options(compat, &room.rules, sets, chains.clone(), |id| {
         room.fetch(id)
     })
     .unwrap();
     assert_eq!(
-        ours[&bob_slot], b_prime,
+        ours[&case.bob_slot], case.bob_rename,
         "the spec applies X in step 1, so B' wins"
     );
     assert_eq!(
-        theirs[&bob_slot], x,
-        "ruma applies X after B' in the mainline phase"
+        theirs[&case.bob_slot], case.bob_rejoin,
+        "ruma applies X after B' (mainline)"
     );
     assert_eq!(ours_compat, theirs, "the walk is the only difference");
 }
