@@ -29,6 +29,9 @@ pub enum Error {
     UnrecognizedPath,
     #[error("method not allowed on this endpoint")]
     UnrecognizedMethod,
+    /// The resource already exists where the spec answers 409 (e.g. a taken room alias).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl Error {
@@ -52,6 +55,7 @@ impl Error {
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
             Error::UnrecognizedPath => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
             Error::UnrecognizedMethod => (StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED"),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "M_UNKNOWN"),
             Error::Service(e) => match e {
                 S::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN"),
                 S::NotFound(_) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),

@@ -88,14 +88,15 @@ impl Services {
         Ok(user_level >= needed)
     }
 
-    fn is_room_creator(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
+    /// Whether `user` created the room (sender of `m.room.create`, `creator`, or an additional creator).
+    pub fn is_room_creator(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
         let Some(create) = self.current_state_event(room_id, "m.room.create", "")? else { return Ok(false) };
         let content = create.content_value();
         let additional = content.get("additional_creators").and_then(Value::as_array).is_some_and(|a| a.iter().any(|c| c == user.as_str()));
         Ok(create.sender == user || content.get("creator").and_then(Value::as_str) == Some(user.as_str()) || additional)
     }
 
-    fn creators_privileged(&self, room_id: &RoomId) -> Result<bool> {
+    pub(crate) fn creators_privileged(&self, room_id: &RoomId) -> Result<bool> {
         let room = self.room_record(room_id)?.ok_or_else(|| ServiceError::not_found("unknown room"))?;
         Ok(crate::events::rules_for(&room.version)?.authorization.explicitly_privilege_room_creators)
     }

@@ -1,0 +1,78 @@
+//! The paging shared by `GET` and `POST /publicRooms`: the `since` token is
+//! an offset into the matching rooms, ordered by member count.
+
+use ruma::{
+    directory::{PublicRoomsChunk, RoomTypeFilter},
+    ServerName, UInt,
+};
+
+use crate::{AppState, Error, Result};
+
+/// Rooms per page when the client does not say.
+const DEFAULT_LIMIT: usize = 100;
+
+/// What both `/publicRooms` variants answer.
+pub struct PublicRoomsPage {
+    pub chunk: Vec<PublicRoomsChunk>,
+    pub next_batch: Option<String>,
+    pub prev_batch: Option<String>,
+    pub total_room_count_estimate: Option<UInt>,
+}
+
+/// A query of the local public room list.
+pub struct PublicRoomsQuery<'a> {
+    pub server: Option<&'a ServerName>,
+    pub limit: Option<UInt>,
+    pub since: Option<&'a str>,
+    pub search_term: Option<&'a str>,
+    pub room_types: &'a [RoomTypeFilter],
+}
+
+pub fn public_rooms_page(state: &AppState, query: PublicRoomsQuery<'_>) -> Result<PublicRoomsPage> {
+    if query.server.is_some_and(|server| server != state.server_name()) {
+        return Err(Error::not_found("listing other servers' rooms needs federation, not available yet"));
+    }
+    let offset = match query.since {
+        Some(token) => parse_offset(token)?,
+        None => 0,
+    };
+    let limit = query
+        .limit
+        .map_or(DEFAULT_LIMIT, |l| usize::try_from(u64::from(l)).unwrap_or(usize::MAX));
+    let rooms: Vec<_> = state
+        .public_rooms(query.search_term)?
+        .into_iter()
+        .filter(|room| room_type_matches(&room.summary, query.room_types))
+        .collect();
+    let total = rooms.len();
+    let chunk = rooms
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|room| serde_json::from_value(room.summary).map_err(|e| Error::BadJson(e.to_string())))
+        .collect::<Result<Vec<PublicRoomsChunk>>>()?;
+    let end = offset.saturating_add(chunk.len());
+    Ok(PublicRoomsPage {
+        next_batch: (end < total).then(|| make_offset(end)),
+        prev_batch: (offset > 0).then(|| make_offset(offset.saturating_sub(limit))),
+        total_room_count_estimate: UInt::try_from(total).ok(),
+        chunk,
+    })
+}
+
+/// An empty filter takes every room; `null` in it stands for rooms without a type.
+fn room_type_matches(summary: &serde_json::Value, wanted: &[RoomTypeFilter]) -> bool {
+    let room_type = summary.get("room_type").and_then(|t| t.as_str());
+    wanted.is_empty() || wanted.iter().any(|filter| filter.as_str() == room_type)
+}
+
+fn make_offset(offset: usize) -> String {
+    format!("o{offset}")
+}
+
+fn parse_offset(token: &str) -> Result<usize> {
+    token
+        .strip_prefix('o')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| Error::invalid("invalid since token"))
+}
