@@ -25,6 +25,10 @@ pub enum Error {
     BadJson(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Account data the server manages itself (`m.fully_read`, `m.push_rules`):
+    /// the spec answers 405 with `M_BAD_JSON`.
+    #[error("{0}")]
+    ServerManaged(String),
     #[error("unrecognized request")]
     UnrecognizedPath,
     #[error("method not allowed on this endpoint")]
@@ -53,6 +57,7 @@ impl Error {
             Error::NotJson(_) => (StatusCode::BAD_REQUEST, "M_NOT_JSON"),
             Error::BadJson(_) => (StatusCode::BAD_REQUEST, "M_BAD_JSON"),
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
+            Error::ServerManaged(_) => (StatusCode::METHOD_NOT_ALLOWED, "M_BAD_JSON"),
             Error::UnrecognizedPath => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
             Error::UnrecognizedMethod => (StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "M_UNKNOWN"),

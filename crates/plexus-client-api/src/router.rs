@@ -117,10 +117,12 @@ impl RouterExt for Router<AppState> {
 
 /// axum answers a known path with a wrong method by an empty 405; Matrix
 /// wants `M_UNRECOGNIZED`. Bare `OPTIONS` (no CORS preflight headers) gets 204.
+/// A 405 with a body is a handler's own Matrix error and passes unchanged.
 async fn matrix_method_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_options = request.method() == http::Method::OPTIONS;
     let response = next.run(request).await;
-    if response.status() != http::StatusCode::METHOD_NOT_ALLOWED {
+    let from_handler = response.headers().contains_key(http::header::CONTENT_TYPE);
+    if response.status() != http::StatusCode::METHOD_NOT_ALLOWED || from_handler {
         return response;
     }
     if is_options {

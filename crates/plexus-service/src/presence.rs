@@ -4,7 +4,7 @@
 
 use plexus_core::time::now_millis;
 use plexus_storage::Json;
-use ruma::UserId;
+use ruma::{RoomId, UserId};
 use serde_json::{json, Value};
 
 use crate::{records::PresenceRecord, tables::Presence, Result, ServiceError, Services};
@@ -32,6 +32,21 @@ impl Services {
 
     pub fn presence(&self, user: &UserId) -> Result<Option<PresenceRecord>> {
         Ok(self.db.get::<Presence>(&user.to_string())?.map(|j| j.0))
+    }
+
+    /// Whether `viewer` may read `target`'s presence: presence is published to
+    /// the users who share a joined room with `target` (and to `target`).
+    pub fn can_see_presence(&self, viewer: &UserId, target: &UserId) -> Result<bool> {
+        if viewer == target {
+            return Ok(true);
+        }
+        for room in self.joined_rooms(viewer)? {
+            let Ok(room_id) = RoomId::parse(&room) else { continue };
+            if self.is_joined(&room_id, target)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The `m.presence` content of a user as clients see it.

@@ -1,9 +1,12 @@
-//! Endpoints of the `filter` group (see the files beside this one).
+//! Stored event filters, readable and writable only by their owner.
+
+mod create_filter;
+mod get_filter;
 
 use axum::Router;
 
-use crate::AppState;
+use crate::{router::RouterExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router
+    router.ruma(create_filter::create_filter).ruma(get_filter::get_filter)
 }

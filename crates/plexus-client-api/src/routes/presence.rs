@@ -1,9 +1,12 @@
-//! Endpoints of the `presence` group (see the files beside this one).
+//! Presence: a user sets their own state; users who share a room read it.
+
+mod get_presence;
+mod set_presence;
 
 use axum::Router;
 
-use crate::AppState;
+use crate::{router::RouterExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router
+    router.ruma(set_presence::set_presence).ruma(get_presence::get_presence)
 }
