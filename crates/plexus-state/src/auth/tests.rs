@@ -6,6 +6,7 @@ mod create;
 mod membership;
 mod others;
 mod power_levels;
+mod selection;
 mod third_party;
 
 use std::sync::Arc;

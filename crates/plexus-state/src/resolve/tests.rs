@@ -279,3 +279,35 @@ fn v1_resolution_stops_power_levels_at_the_first_unauthorised_event() {
     // The shallowest goes in first; bob (now 0) may not replace it.
     assert_eq!(resolved[&slot(StateEventType::RoomPowerLevels, "")], first);
 }
+
+/// bob changes the power levels (P) and is banned afterwards (B, citing P). One state set
+/// still names the old power levels P0 while both agree on the ban. v2 checks P against the
+/// unconflicted state, where bob is banned, and drops it; v2.1 starts from an empty state, so P
+/// is checked against its own auth events (bob joined) and stays.
+#[test]
+fn v2_1_starts_iterative_auth_checks_from_an_empty_state() {
+    for (version, expect_p) in [(RoomVersionId::V11, false), (RoomVersionId::V12, true)] {
+        let (mut dag, mut branch) = Dag::new(&version);
+        let (alice, bob) = (user("alice"), user("bob"));
+        let p0 = branch.state[&slot(StateEventType::RoomPowerLevels, "")].clone();
+        let events = json!({ "events": { "m.room.topic": 50 } });
+        let levels = dag.levels(json!({ bob.as_str(): 50 }), events);
+        let p = dag.add(
+            &mut branch,
+            NewEvent::state(&bob, "m.room.power_levels", "", levels),
+        );
+        dag.add(&mut branch, NewEvent::member(&alice, bob.as_str(), "ban"));
+        let mut stale = branch.clone();
+        stale
+            .state
+            .insert(slot(StateEventType::RoomPowerLevels, ""), p0.clone());
+
+        let resolved = dag.resolve(&[&branch, &stale]);
+        let expected = if expect_p { &p } else { &p0 };
+        assert_eq!(
+            &resolved[&slot(StateEventType::RoomPowerLevels, "")],
+            expected,
+            "{version}"
+        );
+    }
+}
