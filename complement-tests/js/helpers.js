@@ -61,17 +61,26 @@ export async function signUp(baseUrl, username) {
   });
 }
 
-/** Starts the client's sync loop and waits for the first complete sync. */
+/**
+ * Starts the client's sync loop and waits for the first complete sync. On
+ * timeout the error names the last sync error the SDK reported.
+ */
 export async function startAndSync(client, opts = {}) {
-  const prepared = waitUntil(
-    client,
-    sdk.ClientEvent.Sync,
-    () => client.getSyncState() === sdk.SyncState.Prepared || client.getSyncState() === sdk.SyncState.Syncing,
-    20_000,
-    `${client.getUserId()} initial sync`,
-  );
-  await client.startClient({ initialSyncLimit: 20, ...opts });
-  await prepared;
+  let lastError;
+  const recordError = (_state, _prev, data) => {
+    if (data?.error) lastError = data.error;
+  };
+  client.on(sdk.ClientEvent.Sync, recordError);
+  const ready = () => [sdk.SyncState.Prepared, sdk.SyncState.Syncing].includes(client.getSyncState());
+  try {
+    await client.startClient({ initialSyncLimit: 20, ...opts });
+    await waitUntil(client, sdk.ClientEvent.Sync, ready, 20_000, `${client.getUserId()} initial sync`);
+  } catch (error) {
+    const cause = lastError ? ` (last sync error: ${lastError.message ?? lastError})` : "";
+    throw new Error(`${error.message}${cause}`);
+  } finally {
+    client.off(sdk.ClientEvent.Sync, recordError);
+  }
 }
 
 /** `content.body` of the m.room.message events in the room's live timeline. */
