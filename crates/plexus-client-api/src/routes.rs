@@ -9,6 +9,7 @@ mod discovery;
 mod ephemeral;
 mod events;
 mod filter;
+mod media;
 mod membership;
 mod message;
 mod presence;
@@ -38,5 +39,6 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = profile::routes(router);
     let router = filter::routes(router);
     let router = device::routes(router);
+    let router = media::routes(router);
     sync::routes(router)
 }

@@ -82,6 +82,30 @@ pub struct Config {
     /// Public base URL advertised in `/.well-known/matrix/client`.
     pub public_base_url: Option<String>,
     pub limits: RateLimits,
+    /// The media repository (`[media]`).
+    pub media: MediaConfig,
+}
+
+/// Limits and switches of the media repository.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Largest accepted upload in bytes; larger ones get 413 `M_TOO_LARGE`.
+    pub max_upload_bytes: u64,
+    /// Total bytes one user may upload; past it uploads get 403 `M_FORBIDDEN`.
+    pub user_quota_bytes: u64,
+    /// Serve the deprecated unauthenticated `/_matrix/media/v3/download|thumbnail|config`.
+    pub legacy_unauthenticated: bool,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            max_upload_bytes: 50 * 1024 * 1024,
+            user_quota_bytes: 1024 * 1024 * 1024,
+            legacy_unauthenticated: false,
+        }
+    }
 }
 
 /// Sustained rates and bursts for the rate limiter.
@@ -130,6 +154,7 @@ impl Default for Config {
             log_level: "info".into(),
             public_base_url: None,
             limits: RateLimits::default(),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -40,6 +40,15 @@ pub enum ServiceError {
     InvalidRoomState(String),
     #[error("{0}")]
     Unrecognized(String),
+    /// A second upload to a media ID from `/create`.
+    #[error("{0}")]
+    CannotOverwriteMedia(String),
+    /// A `/create`d media ID whose upload has not arrived in time.
+    #[error("{0}")]
+    NotYetUploaded(String),
+    /// The media exists but no thumbnail can be made of it.
+    #[error("{0}")]
+    CannotThumbnail(String),
     /// User-interactive authentication must continue; carries the session.
     #[error("additional authentication is required")]
     UiaRequired(crate::uia::UiaChallenge),

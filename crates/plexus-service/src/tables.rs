@@ -96,6 +96,14 @@ catalogue! {
     E2eBackupVersions = "e2e_backup_versions": (String, u64) => Json<BackupVersionRecord>;
     /// (user ID, backup version, room ID, session ID) → backed-up session key data.
     E2eBackupKeys = "e2e_backup_keys": (String, u64, String, String) => Json<serde_json::Value>;
+    /// media ID → a local upload (content hash, type, file name, size, uploader, time).
+    Media = "media": String => Json<crate::media::MediaRecord>;
+    /// media ID → an ID handed out by `/create` whose upload has not come yet.
+    MediaPending = "media_pending": String => Json<crate::media::PendingMediaRecord>;
+    /// (media ID, method, width, height) → the thumbnail of that size.
+    MediaThumbnails = "media_thumbnails": (String, String, u64, u64) => Json<crate::media::ThumbnailRecord>;
+    /// user ID → bytes uploaded so far, for the quota.
+    MediaUsage = "media_usage": String => u64;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

@@ -1,0 +1,118 @@
+//! Media domain tests on a real database: upload, dedup across uploads,
+//! the `/create` pair, the quota, and lookups that must fail.
+
+use plexus_core::{config::Switch, Config};
+use ruma::{OwnedUserId, UserId};
+
+use super::*;
+use crate::ServiceError;
+
+fn services(dir: &std::path::Path, quota: u64) -> std::sync::Arc<Services> {
+    let mut config = Config {
+        data_dir: dir.to_owned(),
+        rate_limits: Switch::Off,
+        ..Config::default()
+    };
+    config.media.user_quota_bytes = quota;
+    config.media.max_upload_bytes = 1000;
+    Services::open(config).unwrap()
+}
+
+fn alice() -> OwnedUserId {
+    UserId::parse("@alice:localhost").unwrap()
+}
+
+async fn upload(
+    s: &Services,
+    user: &UserId,
+    bytes: &[u8],
+    pending: Option<&str>,
+) -> crate::Result<String> {
+    let mut file = s.begin_upload(user, None)?;
+    for chunk in bytes.chunks(7) {
+        file.write(chunk).await?;
+    }
+    let meta = NewMedia {
+        content_type: Some("text/plain".into()),
+        filename: Some("a.txt".into()),
+    };
+    s.finish_upload(user, file, meta, pending).await
+}
+
+#[tokio::test]
+async fn uploads_round_trip_and_identical_bytes_share_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1 << 20);
+    let a = upload(&s, &alice(), b"hello world", None).await.unwrap();
+    let b = upload(&s, &alice(), b"hello world", None).await.unwrap();
+    assert_ne!(a, b);
+    assert!(is_local_id(&a));
+    let fa = s.media_file("localhost", &a, 0).await.unwrap();
+    let fb = s.media_file("localhost", &b, 0).await.unwrap();
+    assert_eq!(fa.path, fb.path);
+    assert_eq!(std::fs::read(&fa.path).unwrap(), b"hello world");
+    assert_eq!(
+        (fa.content_type.as_str(), fa.filename.as_deref(), fa.size),
+        ("text/plain", Some("a.txt"), 11)
+    );
+    assert_eq!(s.media_usage(&alice()).unwrap(), 22);
+}
+
+#[tokio::test]
+async fn oversize_and_over_quota_uploads_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1500);
+    assert!(matches!(
+        s.begin_upload(&alice(), Some(1001)),
+        Err(ServiceError::TooLarge(_))
+    ));
+    let err = upload(&s, &alice(), &[1; 1001], None).await.unwrap_err();
+    assert!(matches!(err, ServiceError::TooLarge(_)), "{err:?}");
+    upload(&s, &alice(), &[1; 1000], None).await.unwrap();
+    let err = upload(&s, &alice(), &[2; 600], None).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err:?}");
+    assert_eq!(s.media_usage(&alice()).unwrap(), 1000);
+}
+
+#[tokio::test]
+async fn created_ids_take_one_upload_from_their_creator_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1 << 20);
+    let (id, expires) = s.create_media_id(&alice()).unwrap();
+    assert!(expires > plexus_core::time::now_millis());
+    let err = s.media_file("localhost", &id, 0).await.unwrap_err();
+    assert!(matches!(err, ServiceError::NotYetUploaded(_)), "{err:?}");
+    let bob = UserId::parse("@bob:localhost").unwrap();
+    assert!(matches!(
+        upload(&s, &bob, b"x", Some(&id)).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert_eq!(upload(&s, &alice(), b"first", Some(&id)).await.unwrap(), id);
+    let err = upload(&s, &alice(), b"second", Some(&id))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::CannotOverwriteMedia(_)),
+        "{err:?}"
+    );
+    let file = s.media_file("localhost", &id, 0).await.unwrap();
+    assert_eq!(std::fs::read(file.path).unwrap(), b"first");
+}
+
+#[tokio::test]
+async fn unknown_remote_and_malformed_ids_are_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1 << 20);
+    let id = upload(&s, &alice(), b"data", None).await.unwrap();
+    for (server, media_id) in [
+        ("other.example", id.as_str()),
+        ("localhost", "../../db"),
+        ("localhost", "AAAAAAAAAAAAAAAAAAAAAAAA"),
+    ] {
+        let err = s.media_file(server, media_id, 0).await.unwrap_err();
+        assert!(
+            matches!(err, ServiceError::NotFound(_)),
+            "{server} {media_id}: {err:?}"
+        );
+    }
+}
