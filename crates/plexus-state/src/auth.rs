@@ -131,6 +131,30 @@ pub fn check_auth_events<E: Event>(
     Ok(())
 }
 
+/// Step 4 of the checks on receipt of a PDU: the rules against the event's *own* auth events.
+///
+/// Runs [`check_auth_events`] on `auth_events` (the fetched events the PDU cites), then
+/// [`check_auth`] with those events as the state. From room version 12 the create event is not
+/// cited, so pass it as `room_create` (it is ignored when `auth_events` already holds one).
+pub fn check_auth_with_auth_events<E: Event + Clone>(
+    rules: &AuthorizationRules,
+    event: &E,
+    auth_events: &[E],
+    room_create: Option<&E>,
+) -> Result<(), AuthError> {
+    check_auth_events(rules, event, auth_events)?;
+    let cited = |kind: &StateEventType, state_key: &str| {
+        let found = auth_events.iter().find(|auth| {
+            auth.event_type().to_string() == kind.to_string() && auth.state_key() == Some(state_key)
+        });
+        let create_fallback = (*kind == StateEventType::RoomCreate)
+            .then_some(room_create)
+            .flatten();
+        found.or(create_fallback).cloned()
+    };
+    check_auth(rules, event, cited)
+}
+
 /// Rule 2 (v12): "If the event's room_id is not an event ID for an accepted (not rejected)
 /// m.room.create event, with the sigil ! instead of $, reject."
 fn check_room_id_names_create<E: Event>(event: &E, create: &E) -> Result<(), AuthError> {

@@ -8,6 +8,7 @@
 //! * [`auth_types_for_event`] — which state an event must cite in `auth_events`.
 //! * [`check_auth`] — the authorization rules against a given state.
 //! * [`check_auth_events`] — rule "considering the event's `auth_events`" (rule 2/3 family).
+//! * [`check_auth_with_auth_events`] — both of the above against the PDU's own auth events.
 //! * [`check_soft_fail`] — the same rules against the room's *current* state.
 //! * [`resolve`] — state resolution v1, v2 and v2.1.
 //! * [`redact`] — the per-version redaction algorithm.
@@ -21,7 +22,8 @@ mod redact;
 mod resolve;
 
 pub use auth::{
-    auth_types_for_event, check_auth, check_auth_events, check_soft_fail, UserPowerLevel,
+    auth_types_for_event, check_auth, check_auth_events, check_auth_with_auth_events,
+    check_soft_fail, UserPowerLevel,
 };
 pub use error::{AuthError, ResolveError};
 pub use event::{Event, StateMap};

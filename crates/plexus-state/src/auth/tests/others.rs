@@ -159,3 +159,39 @@ fn soft_fail_is_check_auth_against_current_state() {
         &version,
     );
 }
+
+#[test]
+fn check_auth_with_auth_events_uses_the_cited_events_and_the_v12_create() {
+    for version in [RoomVersionId::V10, RoomVersionId::V12] {
+        let mut room = TestRoom::public(&version, json!({}));
+        let bob = user("bob");
+        let topic = room.build(NewEvent::state(
+            &bob,
+            "m.room.topic",
+            "",
+            json!({ "topic": "t" }),
+        ));
+        let cited: Vec<_> = topic
+            .auth_events
+            .iter()
+            .map(|id| room.builder.fetch(id).unwrap())
+            .collect();
+        let create = room.builder.fetch(&room.builder.create_id).unwrap();
+        let rules = &room.builder.rules.authorization;
+        crate::check_auth_with_auth_events(rules, &topic, &cited, Some(&create))
+            .expect("allowed by its auth events");
+        // Without bob's membership among the auth events he is not joined.
+        let without_member: Vec<_> = cited
+            .iter()
+            .filter(|e| e.state_key.as_deref() != Some(bob.as_str()))
+            .cloned()
+            .collect();
+        let result =
+            crate::check_auth_with_auth_events(rules, &topic, &without_member, Some(&create));
+        assert_rejected_by(
+            result,
+            |e| matches!(e, AuthError::SenderNotJoined),
+            &version,
+        );
+    }
+}
