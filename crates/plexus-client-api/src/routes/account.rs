@@ -4,6 +4,7 @@ mod available;
 mod change_password;
 mod deactivate;
 mod register;
+mod threepids;
 mod token_validity;
 mod whoami;
 
@@ -19,4 +20,5 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma(change_password::change_password)
         .ruma(deactivate::deactivate)
         .ruma(token_validity::token_validity)
+        .ruma(threepids::threepids)
 }
