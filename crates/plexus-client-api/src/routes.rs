@@ -3,12 +3,14 @@
 
 mod account;
 mod account_data;
+mod backup;
 mod device;
 mod directory;
 mod discovery;
 mod ephemeral;
 mod events;
 mod filter;
+mod keys;
 mod media;
 mod membership;
 mod message;
@@ -18,6 +20,7 @@ mod room;
 mod session;
 mod state;
 mod sync;
+mod to_device;
 
 use axum::Router;
 
@@ -40,5 +43,8 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = filter::routes(router);
     let router = device::routes(router);
     let router = media::routes(router);
+    let router = keys::routes(router);
+    let router = to_device::routes(router);
+    let router = backup::routes(router);
     sync::routes(router)
 }
