@@ -1,7 +1,8 @@
 //! Parsing and validating `m.room.power_levels` content, and comparing power.
 //!
-//! Room versions 1–9 accept "stringy" and "floaty" numbers for backwards compatibility;
-//! from room version 10 every value must be a JSON integer (`integer_power_levels`).
+//! Room versions 1–9 accept "stringy" numbers and versions 1–5 "floaty" ones for backwards
+//! compatibility; from room version 10 every value must be a JSON integer
+//! (`integer_power_levels`).
 
 use std::collections::BTreeMap;
 
@@ -134,8 +135,9 @@ pub(crate) fn parse_level(rules: &AuthorizationRules, value: &Value) -> Option<i
     let level = match value {
         Value::Number(number) => match number.as_i64() {
             Some(int) => int,
-            // Floats are only tolerated before integer power levels (v1 "floaty" levels).
-            None if !rules.integer_power_levels => truncate_float(number.as_f64()?)?,
+            // "Floaty" levels exist only while canonical JSON is not enforced (v1–v5); from
+            // v6 a float cannot appear in a valid event at all.
+            None if !rules.strict_canonical_json => truncate_float(number.as_f64()?)?,
             None => return None,
         },
         Value::String(text) if !rules.integer_power_levels => parse_stringy_level(text)?,
