@@ -43,3 +43,6 @@ impl Event for Pdu {
         self.depth
     }
 }
+
+#[cfg(test)]
+mod tests;
