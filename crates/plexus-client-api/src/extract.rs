@@ -126,7 +126,10 @@ impl<T: IncomingRequest + Send + 'static> FromRequest<AppState> for Ruma<T> {
         let path_params = RawPathParams::from_request_parts(&mut parts, state)
             .await
             .map_err(|e| Error::BadJson(format!("invalid path: {e}")))?;
-        let path_args: Vec<String> = path_params.iter().map(|(_, v)| v.to_owned()).collect();
+        let mut path_args: Vec<String> = path_params.iter().map(|(_, v)| v.to_owned()).collect();
+        // An empty trailing state key is routed without its segment (see router.rs).
+        let expected = T::_path_parameters().len();
+        path_args.resize(expected.max(path_args.len()), String::new());
         let limit = state.config.max_request_bytes;
         let bytes = axum::body::to_bytes(body, limit)
             .await

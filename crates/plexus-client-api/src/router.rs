@@ -38,6 +38,22 @@ impl AllPaths for SinglePath {
     }
 }
 
+/// The axum paths of an endpoint. A trailing `{state_key}` may be empty
+/// (`/state/m.room.name/` and `/state/m.room.name`), which axum's `{param}`
+/// never matches, so those forms are routed too; the extractor pads the
+/// missing argument with "".
+fn route_paths<P: AllPaths>(builder: &P) -> Vec<String> {
+    let mut paths = Vec::new();
+    for path in builder.all_paths() {
+        paths.push(path.to_owned());
+        if let Some(prefix) = path.strip_suffix("/{state_key}") {
+            paths.push(format!("{prefix}/"));
+            paths.push(prefix.to_owned());
+        }
+    }
+    paths
+}
+
 /// A ruma response as an axum response.
 pub struct RumaResponse<T>(pub T);
 
@@ -82,12 +98,12 @@ impl RouterJsonExt for Router<AppState> {
     {
         let filter = MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
         let mut router = self;
-        for path in Req::PATH_BUILDER.all_paths() {
+        for path in route_paths(&Req::PATH_BUILDER) {
             let handler = handler.clone();
             let route = on(filter, move |State(state): State<AppState>, request: Ruma<Req>| async move {
                 handler(state, request).await.map(axum::Json)
             });
-            router = router.route(path, route);
+            router = router.route(&path, route);
         }
         router
     }
@@ -104,12 +120,12 @@ impl RouterExt for Router<AppState> {
     {
         let filter = MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
         let mut router = self;
-        for path in Req::PATH_BUILDER.all_paths() {
+        for path in route_paths(&Req::PATH_BUILDER) {
             let handler = handler.clone();
             let route = on(filter, move |State(state): State<AppState>, request: Ruma<Req>| async move {
                 handler(state, request).await.map(RumaResponse)
             });
-            router = router.route(path, route);
+            router = router.route(&path, route);
         }
         router
     }

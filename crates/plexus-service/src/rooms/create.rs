@@ -49,7 +49,7 @@ impl Services {
             create.insert("creator".into(), json!(creator));
         }
         if v12 && trusted_invitees && !req.invite.is_empty() {
-            create.insert("additional_creators".into(), json!(req.invite));
+            merge_additional_creators(&mut create, &req.invite);
         }
         let create_pdu = self.create_room_event(creator, &version, Value::Object(create))?;
         let room_id = create_pdu.room_id.clone();
@@ -90,6 +90,23 @@ impl Services {
     }
 }
 
+/// Spec (createRoom, v1.16): invitees of `trusted_private_chat` join any
+/// `additional_creators` the client gave, without duplicates.
+fn merge_additional_creators(create: &mut Map<String, Value>, invitees: &[OwnedUserId]) {
+    let mut creators: Vec<Value> = create
+        .get("additional_creators")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for invitee in invitees {
+        let invitee = json!(invitee);
+        if !creators.contains(&invitee) {
+            creators.push(invitee);
+        }
+    }
+    create.insert("additional_creators".into(), Value::Array(creators));
+}
+
 fn default_power_levels(creator: &UserId, req: &CreateRoom, preset: Preset, v12: bool) -> Value {
     let mut users = Map::new();
     if !v12 {
@@ -109,7 +126,8 @@ fn default_power_levels(creator: &UserId, req: &CreateRoom, preset: Preset, v12:
             "m.room.history_visibility": 100,
             "m.room.canonical_alias": 50,
             "m.room.avatar": 50,
-            "m.room.tombstone": 100,
+            // v12: creators have unbounded power, so tombstones must need more than state_default's 100.
+            "m.room.tombstone": if v12 { 150 } else { 100 },
             "m.room.server_acl": 100,
             "m.room.encryption": 100,
         },
