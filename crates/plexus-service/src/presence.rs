@@ -41,7 +41,9 @@ impl Services {
             return Ok(true);
         }
         for room in self.joined_rooms(viewer)? {
-            let Ok(room_id) = RoomId::parse(&room) else { continue };
+            let Ok(room_id) = RoomId::parse(&room) else {
+                continue;
+            };
             if self.is_joined(&room_id, target)? {
                 return Ok(true);
             }

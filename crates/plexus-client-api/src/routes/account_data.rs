@@ -33,7 +33,10 @@ pub(crate) fn ensure_own_user(caller: &Requester, target: &UserId) -> Result<()>
     if caller.user_id == target {
         Ok(())
     } else {
-        Err(Error::forbidden(format!("{} cannot act on the data of {target}", caller.user_id)))
+        Err(Error::forbidden(format!(
+            "{} cannot act on the data of {target}",
+            caller.user_id
+        )))
     }
 }
 
@@ -41,7 +44,9 @@ pub(crate) fn ensure_own_user(caller: &Requester, target: &UserId) -> Result<()>
 /// rules); the spec has them refused with 405 `M_BAD_JSON`, globally and per room.
 fn reject_server_managed(kind: &str) -> Result<()> {
     if matches!(kind, "m.fully_read" | "m.push_rules") {
-        return Err(Error::ServerManaged(format!("cannot set {kind} through this API")));
+        return Err(Error::ServerManaged(format!(
+            "cannot set {kind} through this API"
+        )));
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ fn to_device(info: DeviceInfo) -> Device {
     device.last_seen_ip = info.last_seen_ip;
     device.last_seen_ts = info
         .last_seen_ts
-        .and_then(|ts| UInt::new(ts))
+        .and_then(UInt::new)
         .map(MilliSecondsSinceUnixEpoch);
     device
 }

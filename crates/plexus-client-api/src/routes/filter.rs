@@ -8,5 +8,7 @@ use axum::Router;
 use crate::{router::RouterExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router.ruma(create_filter::create_filter).ruma(get_filter::get_filter)
+    router
+        .ruma(create_filter::create_filter)
+        .ruma(get_filter::get_filter)
 }

@@ -8,5 +8,7 @@ use axum::Router;
 use crate::{router::RouterExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router.ruma(set_presence::set_presence).ruma(get_presence::get_presence)
+    router
+        .ruma(set_presence::set_presence)
+        .ruma(get_presence::get_presence)
 }

@@ -6,7 +6,10 @@ use serde_json::Value;
 use super::ensure_own_user;
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn create_tag(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn create_tag(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     ensure_own_user(user, &body.user_id)?;

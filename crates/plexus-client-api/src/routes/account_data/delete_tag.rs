@@ -6,7 +6,10 @@ use ruma::api::client::tag::delete_tag::v3 as endpoint;
 use super::ensure_own_user;
 use crate::{AppState, Result, Ruma};
 
-pub async fn delete_tag(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn delete_tag(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     ensure_own_user(user, &body.user_id)?;

@@ -6,7 +6,10 @@ use ruma::{api::client::tag::get_tags::v3 as endpoint, events::tag::Tags};
 use super::ensure_own_user;
 use crate::{AppState, Result, Ruma};
 
-pub async fn get_tags(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_tags(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     ensure_own_user(user, &request.body.user_id)?;
     let mut content = state.room_tags(&user.user_id, &request.body.room_id)?;

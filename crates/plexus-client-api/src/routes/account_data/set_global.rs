@@ -5,7 +5,10 @@ use ruma::api::client::config::set_global_account_data::v3 as endpoint;
 use super::{ensure_own_user, reject_server_managed};
 use crate::{json::object_from_raw, AppState, Result, Ruma};
 
-pub async fn set_global_account_data(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn set_global_account_data(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     ensure_own_user(user, &request.body.user_id)?;
     let kind = request.body.event_type.to_string();

@@ -6,7 +6,10 @@ use ruma::api::client::device::update_device::v3 as endpoint;
 
 use crate::{AppState, Result, Ruma};
 
-pub async fn update_device(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn update_device(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let device_id = request.body.device_id.as_str();
     match &request.body.display_name {

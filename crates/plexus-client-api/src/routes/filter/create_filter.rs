@@ -6,7 +6,10 @@ use serde_json::Value;
 
 use crate::{routes::account_data::ensure_own_user, AppState, Result, Ruma};
 
-pub async fn create_filter(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn create_filter(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     ensure_own_user(user, &request.body.user_id)?;
     // Keep the filter as the client wrote it (ruma has checked its shape):

@@ -10,7 +10,10 @@ use ruma::{api::client::presence::get_presence::v3 as endpoint, presence::Presen
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn get_presence(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_presence(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let viewer = request.user()?;
     let target = &request.body.user_id;
     if !state.user_exists(target)? {
@@ -25,7 +28,9 @@ pub async fn get_presence(state: AppState, request: Ruma<endpoint::Request>) -> 
     let content = state.presence_content(&record);
     let mut response = endpoint::Response::new(PresenceState::from(record.presence.as_str()));
     response.status_msg = record.status_msg;
-    response.last_active_ago = content["last_active_ago"].as_u64().map(Duration::from_millis);
+    response.last_active_ago = content["last_active_ago"]
+        .as_u64()
+        .map(Duration::from_millis);
     response.currently_active = content["currently_active"].as_bool();
     Ok(response)
 }

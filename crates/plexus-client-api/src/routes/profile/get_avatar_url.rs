@@ -5,7 +5,10 @@ use ruma::{api::client::profile::get_avatar_url::v3 as endpoint, OwnedMxcUri};
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn get_avatar_url(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_avatar_url(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let (_, avatar_url) = state.profile(&request.body.user_id)?;
     match avatar_url {
         Some(url) => Ok(endpoint::Response::new(Some(OwnedMxcUri::from(url)))),

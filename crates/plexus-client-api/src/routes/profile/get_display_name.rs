@@ -5,7 +5,10 @@ use ruma::api::client::profile::get_display_name::v3 as endpoint;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn get_display_name(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_display_name(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let (displayname, _) = state.profile(&request.body.user_id)?;
     match displayname {
         Some(name) => Ok(endpoint::Response::new(Some(name))),

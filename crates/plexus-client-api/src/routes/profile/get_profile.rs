@@ -5,7 +5,10 @@ use serde_json::Value;
 
 use crate::{AppState, Result, Ruma};
 
-pub async fn get_profile(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_profile(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let (displayname, avatar_url) = state.profile(&request.body.user_id)?;
     let mut response = endpoint::Response::new();
     if let Some(name) = displayname {

@@ -7,7 +7,10 @@ use ruma::{api::client::profile::set_avatar_url::v3 as endpoint, MxcUri};
 use super::field_from_body;
 use crate::{routes::account_data::ensure_own_user, AppState, Error, Result, Ruma};
 
-pub async fn set_avatar_url(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn set_avatar_url(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     ensure_own_user(user, &request.body.user_id)?;
     let avatar_url = field_from_body(request.json.as_ref(), "avatar_url")?;
@@ -16,6 +19,8 @@ pub async fn set_avatar_url(state: AppState, request: Ruma<endpoint::Request>) -
             return Err(Error::invalid("avatar_url must be an mxc:// URI"));
         }
     }
-    state.set_profile_field(&user.user_id, ProfileField::AvatarUrl, avatar_url).await?;
+    state
+        .set_profile_field(&user.user_id, ProfileField::AvatarUrl, avatar_url)
+        .await?;
     Ok(endpoint::Response::new())
 }

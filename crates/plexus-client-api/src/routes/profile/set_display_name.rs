@@ -7,10 +7,15 @@ use ruma::api::client::profile::set_display_name::v3 as endpoint;
 use super::field_from_body;
 use crate::{routes::account_data::ensure_own_user, AppState, Result, Ruma};
 
-pub async fn set_display_name(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn set_display_name(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     ensure_own_user(user, &request.body.user_id)?;
     let displayname = field_from_body(request.json.as_ref(), "displayname")?;
-    state.set_profile_field(&user.user_id, ProfileField::DisplayName, displayname).await?;
+    state
+        .set_profile_field(&user.user_id, ProfileField::DisplayName, displayname)
+        .await?;
     Ok(endpoint::Response::new())
 }
