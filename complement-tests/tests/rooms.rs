@@ -46,9 +46,14 @@ async fn trusted_private_chat_gives_invitees_power() {
     let room = alice.create_room(body).await;
     // Room version 12 (the default): invitees become additional creators (spec v1.16, MSC4289).
     let create = alice.get_state(&room, "m.room.create", "").await.ok();
-    assert_eq!(create["additional_creators"], json!([bob.user_id]), "{create}");
+    assert_eq!(
+        create["additional_creators"],
+        json!([bob.user_id]),
+        "{create}"
+    );
     // Older versions: invitees get the creator's power level.
-    let body = json!({"preset": "trusted_private_chat", "invite": [bob.user_id], "room_version": "11"});
+    let body =
+        json!({"preset": "trusted_private_chat", "invite": [bob.user_id], "room_version": "11"});
     let room = alice.create_room(body).await;
     let levels = alice.get_state(&room, "m.room.power_levels", "").await.ok();
     assert_eq!(levels["users"][&bob.user_id], 100, "{levels}");

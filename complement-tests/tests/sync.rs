@@ -239,8 +239,147 @@ async fn left_room_appears_in_leave_section() {
         .to_owned();
     bob.leave(&room).await;
     let key = room.clone();
-    bob.sync_until(Some(&since), WAIT, |body| {
-        body["rooms"]["leave"].get(&key).map(|_| ())
-    })
-    .await;
+    let (left, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            body["rooms"]["leave"].get(&key).cloned()
+        })
+        .await;
+    // Clients learn that they left from this event (matrix-js-sdk does).
+    let events = left["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let leave = events
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == bob.user_id.as_str());
+    let leave = leave.unwrap_or_else(|| panic!("leave section without bob's leave event: {left}"));
+    assert_eq!(leave["content"]["membership"], "leave");
+}
+
+fn state_event<'a>(body: &'a Value, room: &str, kind: &str) -> Option<&'a Value> {
+    let events = Client::joined_events(body, room, "state");
+    events.into_iter().find(|e| e["type"] == kind)
+}
+
+#[tokio::test]
+async fn limited_sync_carries_state_changed_in_the_gap() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    alice
+        .put_state(
+            &room,
+            "org.example.marker",
+            "gap",
+            &json!({"name": "Renamed"}),
+        )
+        .await;
+    for i in 0..8 {
+        alice.send_text(&room, &format!("after rename {i}")).await;
+    }
+    let filter = Client::timeline_limit_filter(3);
+    let body = bob.sync(Some(&since), 0, Some(&filter)).await;
+    assert_eq!(body["rooms"]["join"][&room]["timeline"]["limited"], true);
+    let name = state_event(&body, &room, "org.example.marker")
+        .unwrap_or_else(|| panic!("rename in the gap missing from state: {body}"));
+    assert_eq!(name["content"]["name"], "Renamed");
+}
+
+#[tokio::test]
+async fn limited_initial_sync_has_full_state() {
+    let server = TestServer::start_default().await;
+    let (alice, _bob, room) = pair_in_room(&server).await;
+    for i in 0..6 {
+        alice.send_text(&room, &format!("filler {i}")).await;
+    }
+    let filter = Client::timeline_limit_filter(2);
+    let body = alice.sync(None, 0, Some(&filter)).await;
+    for kind in [
+        "m.room.create",
+        "m.room.power_levels",
+        "m.room.join_rules",
+        "m.room.member",
+    ] {
+        assert!(
+            state_event(&body, &room, kind).is_some(),
+            "{kind} missing from state: {body}"
+        );
+    }
+    assert!(body["rooms"]["join"][&room]["timeline"]["prev_batch"].is_string());
+}
+
+#[tokio::test]
+async fn room_joined_since_token_arrives_with_state() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let bob = anon.register("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "name": "Newly joined"}))
+        .await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    bob.join(&room).await;
+    let key = room.clone();
+    let (joined, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            body["rooms"]["join"].get(&key).cloned()
+        })
+        .await;
+    let mut events: Vec<Value> = joined["state"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    events.extend(
+        joined["timeline"]["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let has = |kind: &str| events.iter().any(|e| e["type"] == kind);
+    assert!(
+        has("m.room.create") && has("m.room.name"),
+        "joined room without its state: {joined}"
+    );
+}
+
+#[tokio::test]
+async fn invite_section_has_stripped_state() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let bob = anon.register("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "private_chat", "name": "Secret club"}))
+        .await;
+    alice.invite(&room, &bob.user_id).await;
+    let key = room.clone();
+    let (invite, _) = bob
+        .sync_until(None, WAIT, |body| {
+            body["rooms"]["invite"].get(&key).cloned()
+        })
+        .await;
+    let events = invite["invite_state"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let member = events
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == bob.user_id.as_str());
+    assert_eq!(
+        member.map(|m| &m["content"]["membership"]),
+        Some(&json!("invite")),
+        "{invite}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Secret club"),
+        "{invite}"
+    );
 }
