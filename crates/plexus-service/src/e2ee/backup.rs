@@ -15,6 +15,9 @@ use crate::{
     Result, ServiceError, Services,
 };
 
+/// A row of `e2e_backup_keys`: ((user, version, room, session), key data).
+type BackupRow = ((String, u64, String, String), Json<Value>);
+
 /// Which part of a backup a keys request is about.
 #[derive(Clone, Copy, Debug)]
 pub struct BackupScope<'a> {
@@ -261,13 +264,12 @@ impl Services {
         )
     }
 
-    #[allow(clippy::type_complexity)]
     fn backup_rows(
         &self,
         user: &UserId,
         number: u64,
         scope: BackupScope<'_>,
-    ) -> Result<Vec<((String, u64, String, String), Json<Value>)>> {
+    ) -> Result<Vec<BackupRow>> {
         let rows = match scope.room {
             Some(room) => self.db.scan::<E2eBackupKeys, _>(
                 &(user.to_string(), number, room.to_owned()),

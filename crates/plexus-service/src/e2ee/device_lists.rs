@@ -14,6 +14,9 @@ use crate::{
     Result, Services,
 };
 
+/// A row of `room_members`: ((room, user), membership).
+type MemberRow = ((String, String), Json<MembershipRecord>);
+
 /// Users to refetch keys for, and users no longer sharing any room.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DeviceListChanges {
@@ -41,7 +44,7 @@ impl Services {
         Ok(members)
     }
 
-    fn members_of(&self, room: &str) -> Result<Vec<((String, String), Json<MembershipRecord>)>> {
+    fn members_of(&self, room: &str) -> Result<Vec<MemberRow>> {
         Ok(self
             .db
             .scan::<RoomMembers, _>(&(room.to_owned(),), Direction::Forward)?
