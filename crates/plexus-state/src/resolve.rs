@@ -81,21 +81,39 @@ pub(crate) fn split_conflicted(
 ) -> (StateMap<OwnedEventId>, StateMap<Vec<OwnedEventId>>) {
     let mut unconflicted = StateMap::new();
     let mut conflicted: StateMap<Vec<OwnedEventId>> = StateMap::new();
-    let keys: HashSet<&(StateEventType, String)> =
-        state_sets.iter().flat_map(|s| s.keys()).collect();
-    for key in keys {
-        let values: Vec<Option<&OwnedEventId>> = state_sets.iter().map(|s| s.get(key)).collect();
-        let first = values[0];
-        if first.is_some() && values.iter().all(|v| *v == first) {
-            unconflicted.insert(key.clone(), first.cloned().expect("checked above"));
-            continue;
+    let Some((first, rest)) = state_sets.split_first() else {
+        return (unconflicted, conflicted);
+    };
+    // Walking the first set covers every unconflicted key (it must be in all sets); keys it
+    // lacks are conflicted by definition and are picked up from the other sets.
+    for (key, id) in first {
+        if rest.iter().all(|set| set.get(key) == Some(id)) {
+            unconflicted.insert(key.clone(), id.clone());
+        } else {
+            conflicted.insert(key.clone(), distinct_values(state_sets, key));
         }
-        let mut distinct: Vec<OwnedEventId> = values.into_iter().flatten().cloned().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        conflicted.insert(key.clone(), distinct);
+    }
+    for (key, _) in rest.iter().flatten() {
+        if !first.contains_key(key) && !conflicted.contains_key(key) {
+            conflicted.insert(key.clone(), distinct_values(state_sets, key));
+        }
     }
     (unconflicted, conflicted)
+}
+
+/// Every distinct event ID the state sets hold for `key`, sorted.
+fn distinct_values(
+    state_sets: &[StateMap<OwnedEventId>],
+    key: &(StateEventType, String),
+) -> Vec<OwnedEventId> {
+    let mut values: Vec<OwnedEventId> = state_sets
+        .iter()
+        .filter_map(|s| s.get(key))
+        .cloned()
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// A power event: `m.room.power_levels`, `m.room.join_rules`, or a kick/ban (`m.room.member`

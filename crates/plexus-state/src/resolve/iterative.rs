@@ -9,15 +9,31 @@ use tracing::debug;
 
 use crate::{auth_types_for_event, check_auth, event::state_key_of, Event, ResolveError, StateMap};
 
+/// A partially resolved state: the events applied so far (`overlay`) on top of an unchanged
+/// `base` (the unconflicted state map in v2, nothing in v2.1). Keeping the base borrowed avoids
+/// copying a room's whole state for every resolution.
+pub(crate) struct LayeredState<'a> {
+    pub base: Option<&'a StateMap<OwnedEventId>>,
+    pub overlay: StateMap<OwnedEventId>,
+}
+
+impl LayeredState<'_> {
+    pub fn get(&self, key: &(StateEventType, String)) -> Option<&OwnedEventId> {
+        self.overlay
+            .get(key)
+            .or_else(|| self.base.and_then(|base| base.get(key)))
+    }
+}
+
 /// Applies each event of `sorted` to `state` if it passes the authorization rules against that
 /// state. A required state slot missing from `state` falls back to the event's own
 /// (non-rejected) auth event for that slot.
-pub(crate) fn iterative_auth_checks<E: Event>(
+pub(crate) fn iterative_auth_checks<'a, E: Event>(
     rules: &AuthorizationRules,
     sorted: &[OwnedEventId],
-    mut state: StateMap<OwnedEventId>,
+    mut state: LayeredState<'a>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
-) -> Result<StateMap<OwnedEventId>, ResolveError> {
+) -> Result<LayeredState<'a>, ResolveError> {
     for id in sorted {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
         let key = state_key_of(&event).ok_or_else(|| ResolveError::NotAStateEvent(id.clone()))?;
@@ -32,7 +48,7 @@ pub(crate) fn iterative_auth_checks<E: Event>(
         };
         match check_auth(rules, &event, lookup) {
             Ok(()) => {
-                state.insert(key, id.clone());
+                state.overlay.insert(key, id.clone());
             }
             Err(error) => debug!(event_id = %id, %error, "event fails auth during resolution"),
         }
@@ -47,7 +63,7 @@ pub(crate) fn iterative_auth_checks<E: Event>(
 fn auth_state_for<E: Event>(
     rules: &AuthorizationRules,
     event: &E,
-    state: &StateMap<OwnedEventId>,
+    state: &LayeredState<'_>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> Option<StateMap<OwnedEventId>> {
     let mut auth_state = StateMap::new();

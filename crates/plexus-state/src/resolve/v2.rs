@@ -11,7 +11,7 @@ use ruma::{
 use super::ResolveOptions;
 use super::{
     is_power_event,
-    iterative::iterative_auth_checks,
+    iterative::{iterative_auth_checks, LayeredState},
     ordering::{mainline_sort, reverse_topological_power_sort},
     split_conflicted,
     subgraph::conflicted_state_subgraph,
@@ -39,9 +39,11 @@ pub(super) fn resolve<E: Event>(
     let sorted_power = reverse_topological_power_sort(auth_rules, &power_events, fetch_event)?;
 
     // Step 2: iterative auth checks from the unconflicted state (v2) or nothing (v2.1).
-    let initial = match v2_rules.begin_iterative_auth_checks_with_empty_state_map {
-        true => StateMap::new(),
-        false => unconflicted.clone(),
+    let base =
+        (!v2_rules.begin_iterative_auth_checks_with_empty_state_map).then_some(&unconflicted);
+    let initial = LayeredState {
+        base,
+        overlay: StateMap::new(),
     };
     let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event)?;
 
@@ -53,11 +55,15 @@ pub(super) fn resolve<E: Event>(
     let sorted_rest = mainline_sort(&remaining, resolved_power_levels, fetch_event)?;
 
     // Step 4: iterative auth checks on top of the partial state.
-    let mut resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event)?;
+    let resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event)?;
 
     // Step 5: the unconflicted state map wins wherever it has an entry.
-    resolved.extend(unconflicted);
-    Ok(resolved)
+    let overlay = resolved.overlay;
+    let mut result = unconflicted;
+    for (key, id) in overlay {
+        result.entry(key).or_insert(id);
+    }
+    Ok(result)
 }
 
 /// Conflicted state set ∪ auth difference (∪ conflicted state subgraph in v2.1), without the
