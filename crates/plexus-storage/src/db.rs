@@ -2,7 +2,7 @@
 
 use std::{marker::PhantomData, path::Path};
 
-use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, WriteOptions, DB};
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, IteratorMode, Options, WriteOptions, DB};
 
 use crate::{KeyCodec, StorageError, Table, ValueCodec};
 
@@ -10,6 +10,11 @@ use crate::{KeyCodec, StorageError, Table, ValueCodec};
 const SCHEMA_VERSION: u64 = 1;
 const META_TABLE: &str = "_meta";
 const SCHEMA_KEY: &[u8] = b"schema_version";
+/// Shared by every table; RocksDB fills it only as blocks are read.
+const BLOCK_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// All memtables together; a flush is forced past it.
+const MEMTABLE_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+const TABLE_MEMTABLE_BYTES: usize = 4 * 1024 * 1024;
 
 /// How the database is opened.
 #[derive(Clone, Copy, Debug, Default)]
@@ -38,16 +43,18 @@ impl Db {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        // Small machines: keep the memtables modest and let RocksDB share one block cache.
-        opts.set_write_buffer_size(8 * 1024 * 1024);
+        // Small machines: one block cache and one memtable budget shared by all
+        // tables, so memory follows the data actually touched, not the table count.
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        opts.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
         opts.set_max_background_jobs(2);
+        opts.set_max_open_files(256);
         opts.set_keep_log_file_num(2);
         let mut names: Vec<&str> = tables.to_vec();
         names.push(META_TABLE);
         let descriptors = names
             .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, table_options()));
+            .map(|name| ColumnFamilyDescriptor::new(*name, table_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, descriptors)?;
         let db = Db {
             db,
@@ -182,9 +189,17 @@ impl Db {
     }
 }
 
-fn table_options() -> Options {
+fn table_options(cache: &Cache) -> Options {
     let mut opts = Options::default();
     opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_write_buffer_size(TABLE_MEMTABLE_BYTES);
+    // Arena blocks are what an idle table costs; keep them small.
+    opts.set_arena_block_size(64 * 1024);
+    let mut block = BlockBasedOptions::default();
+    block.set_block_cache(cache);
+    block.set_bloom_filter(10.0, false);
+    block.set_cache_index_and_filter_blocks(true);
+    opts.set_block_based_table_factory(&block);
     opts
 }
 
