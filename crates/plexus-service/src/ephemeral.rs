@@ -16,10 +16,12 @@ use crate::{records::ReceiptRecord, tables::Receipts, Result, ServiceError, Serv
 
 const MAX_TYPING: Duration = Duration::from_secs(120);
 
+/// Who types in a room (user → expiry) and the stream position of the last change.
+type RoomTyping = (HashMap<String, Instant>, u64);
+
 #[derive(Default)]
 pub struct Typing {
-    /// room → (user → expiry), and the stream position of the room's last change.
-    rooms: Mutex<HashMap<String, (HashMap<String, Instant>, u64)>>,
+    rooms: Mutex<HashMap<String, RoomTyping>>,
 }
 
 impl Services {

@@ -96,8 +96,7 @@ mod tests {
 
     #[test]
     fn switched_off_never_limits() {
-        let mut config = Config::default();
-        config.rate_limits = Switch::Off;
+        let mut config = Config { rate_limits: Switch::Off, ..Config::default() };
         config.limits.message_burst = 1;
         let limiter = RateLimiter::new(&config);
         for _ in 0..100 {

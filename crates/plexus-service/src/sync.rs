@@ -112,10 +112,13 @@ impl Services {
         let account_data = self.global_account_data_sync(user, since)?;
         let presence = self.presence_sync(user, since, &co_members)?;
         let e2ee = self.e2ee_sync(user, device, since, current)?;
-        let has_content = !(join.is_empty() && invite.is_empty() && leave.is_empty() && knock.is_empty())
-            || !account_data.is_empty()
-            || !presence.is_empty()
-            || e2ee.has_news();
+        let nothing = join.is_empty()
+            && invite.is_empty()
+            && leave.is_empty()
+            && knock.is_empty()
+            && account_data.is_empty()
+            && presence.is_empty();
+        let has_content = !nothing || e2ee.has_news();
         let response = json!({
             "next_batch": make_token(current),
             "rooms": { "join": join, "invite": invite, "leave": leave, "knock": knock },

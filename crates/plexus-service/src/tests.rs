@@ -11,7 +11,7 @@ use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
     sync::SyncParams,
-    timeline::Viewer,
+    timeline::{PageRequest, Viewer},
     Direction, ServiceError, Services,
 };
 
@@ -104,9 +104,8 @@ async fn joined_history_visibility_hides_earlier_messages() {
     assert!(f.services.visible_event(&bob, secret.event_id.as_str()).unwrap().is_none());
     assert!(f.services.visible_event(&bob, after.event_id.as_str()).unwrap().is_some());
     let viewer = Viewer { user: &bob, device: None };
-    let page = f.services
-        .messages(viewer, &room_id, f.services.stream.current(), None, Direction::Backward, 50, &Default::default())
-        .unwrap();
+    let page = PageRequest { from: f.services.stream.current(), to: None, direction: Direction::Backward, limit: 50 };
+    let page = f.services.messages(viewer, &room_id, page, &Default::default()).unwrap();
     let bodies: Vec<&str> = page.chunk.iter().filter_map(|e| e["content"]["body"].as_str()).collect();
     assert_eq!(bodies, vec!["after bob"]);
 }
@@ -176,9 +175,8 @@ async fn sync_marks_a_gap_as_limited_and_sends_the_state_delta() {
     assert!(state.iter().any(|e| e["content"]["topic"] == "changed in the gap"), "{state:?}");
     let prev_batch = crate::sync::parse_token(joined["timeline"]["prev_batch"].as_str().unwrap()).unwrap();
     let viewer = Viewer { user: &bob, device: None };
-    let older = f.services
-        .messages(viewer, &room_id, prev_batch, None, Direction::Backward, 5, &Default::default())
-        .unwrap();
+    let page = PageRequest { from: prev_batch, to: None, direction: Direction::Backward, limit: 5 };
+    let older = f.services.messages(viewer, &room_id, page, &Default::default()).unwrap();
     assert_eq!(older.chunk[0]["content"]["body"], "m4");
 }
 

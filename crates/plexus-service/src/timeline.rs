@@ -27,6 +27,17 @@ pub struct MessagesPage {
     pub state: Vec<Value>,
 }
 
+/// Where and how far `/messages` reads.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    /// Stream token to start from (exclusive forwards, inclusive backwards).
+    pub from: u64,
+    /// Stream token not to pass.
+    pub to: Option<u64>,
+    pub direction: Direction,
+    pub limit: usize,
+}
+
 /// The viewer of an event: the transaction ID is echoed to the sending device only.
 #[derive(Clone, Copy)]
 pub struct Viewer<'a> {
@@ -113,12 +124,10 @@ impl Services {
         &self,
         viewer: Viewer<'_>,
         room_id: &RoomId,
-        from: u64,
-        to: Option<u64>,
-        direction: Direction,
-        limit: usize,
+        page: PageRequest,
         filter: &EventFilter,
     ) -> Result<MessagesPage> {
+        let PageRequest { from, to, direction, limit } = page;
         self.readable_state_group(room_id, viewer.user)?;
         let mut chunk = Vec::new();
         let mut senders = std::collections::BTreeSet::new();
@@ -191,8 +200,9 @@ impl Services {
         };
         let before_count = limit / 2;
         let after_count = limit - before_count;
-        let before = self.messages(viewer, room_id, meta.stream.saturating_sub(1), None, Direction::Backward, before_count, filter)?;
-        let after = self.messages(viewer, room_id, meta.stream, None, Direction::Forward, after_count, filter)?;
+        let around = |from, direction, limit| PageRequest { from, to: None, direction, limit };
+        let before = self.messages(viewer, room_id, around(meta.stream.saturating_sub(1), Direction::Backward, before_count), filter)?;
+        let after = self.messages(viewer, room_id, around(meta.stream, Direction::Forward, after_count), filter)?;
         let state = self
             .state_events_in_group(meta.state_after)?
             .iter()

@@ -1,6 +1,10 @@
 //! `GET /_matrix/client/v3/rooms/{roomId}/messages`.
 
-use plexus_service::{filters::EventFilter, sync::parse_token, timeline::Viewer};
+use plexus_service::{
+    filters::EventFilter,
+    sync::parse_token,
+    timeline::{PageRequest, Viewer},
+};
 use plexus_service::Direction;
 use ruma::api::client::message::get_message_events::v3 as endpoint;
 
@@ -28,7 +32,8 @@ pub async fn messages(state: AppState, request: Ruma<endpoint::Request>) -> Resu
         .unwrap_or_default();
     let limit = usize::try_from(u64::from(body.limit)).unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT);
     let viewer = Viewer { user: &user.user_id, device: Some(&user.device_id) };
-    let page = state.messages(viewer, &body.room_id, from, to, direction, limit, &filter)?;
+    let page = PageRequest { from, to, direction, limit };
+    let page = state.messages(viewer, &body.room_id, page, &filter)?;
     let mut response = endpoint::Response::new();
     response.start = plexus_service::sync::make_token(page.start);
     response.end = page.end.map(plexus_service::sync::make_token);
