@@ -50,8 +50,9 @@ pub enum ServiceError {
     #[error("{0}")]
     CannotThumbnail(String),
     /// User-interactive authentication must continue; carries the session.
+    /// Boxed so that every `Result` stays small (clippy's `result_large_err`).
     #[error("additional authentication is required")]
-    UiaRequired(crate::uia::UiaChallenge),
+    UiaRequired(Box<crate::uia::UiaChallenge>),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
     #[error("internal error: {0}")]

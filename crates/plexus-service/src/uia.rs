@@ -68,13 +68,13 @@ impl Services {
         user: Option<&UserId>,
     ) -> Result<()> {
         let challenge = |session: String, completed: Vec<String>, error: Option<(&str, String)>| {
-            ServiceError::UiaRequired(UiaChallenge {
+            ServiceError::UiaRequired(Box::new(UiaChallenge {
                 flows: flows.iter().map(|f| f.iter().map(|s| s.to_string()).collect()).collect(),
                 params: json!({}),
                 session,
                 completed,
                 error: error.map(|(c, m)| (c.to_owned(), m)),
-            })
+            }))
         };
         let Some(auth) = auth.filter(|a| a.is_object()) else {
             let session = random_string(24);
