@@ -17,7 +17,8 @@ impl Services {
         if self.is_room_creator(room_id, user)? && self.creators_privileged(room_id)? {
             return Ok(true);
         }
-        let Some(power_levels) = self.current_state_event(room_id, "m.room.power_levels", "")? else {
+        let Some(power_levels) = self.current_state_event(room_id, "m.room.power_levels", "")?
+        else {
             // Without power levels the creator has 100 and everyone else 0.
             return self.is_room_creator(room_id, user);
         };
@@ -29,9 +30,13 @@ impl Services {
 
 /// The level of `user` in a power-levels content (`users_default`, else 0).
 fn user_level(content: &Value, user: &UserId) -> i64 {
-    as_level(content.get("users").and_then(|users| users.get(user.as_str())))
-        .or_else(|| as_level(content.get("users_default")))
-        .unwrap_or(0)
+    as_level(
+        content
+            .get("users")
+            .and_then(|users| users.get(user.as_str())),
+    )
+    .or_else(|| as_level(content.get("users_default")))
+    .unwrap_or(0)
 }
 
 /// Power levels are integers; old room versions also allowed numeric strings.

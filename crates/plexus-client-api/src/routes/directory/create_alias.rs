@@ -5,7 +5,10 @@ use ruma::api::client::alias::create_alias::v3 as endpoint;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn create_alias(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn create_alias(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     if !state.room_exists(&body.room_id)? {

@@ -5,7 +5,10 @@ use ruma::api::client::directory::get_public_rooms_filtered::v3 as endpoint;
 use super::public_rooms_page::{public_rooms_page, PublicRoomsQuery};
 use crate::{AppState, Result, Ruma};
 
-pub async fn public_rooms_filtered(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn public_rooms_filtered(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let body = &request.body;
     let query = PublicRoomsQuery {
         server: body.server.as_deref(),

@@ -29,16 +29,21 @@ pub struct PublicRoomsQuery<'a> {
 }
 
 pub fn public_rooms_page(state: &AppState, query: PublicRoomsQuery<'_>) -> Result<PublicRoomsPage> {
-    if query.server.is_some_and(|server| server != state.server_name()) {
-        return Err(Error::not_found("listing other servers' rooms needs federation, not available yet"));
+    if query
+        .server
+        .is_some_and(|server| server != state.server_name())
+    {
+        return Err(Error::not_found(
+            "listing other servers' rooms needs federation, not available yet",
+        ));
     }
     let offset = match query.since {
         Some(token) => parse_offset(token)?,
         None => 0,
     };
-    let limit = query
-        .limit
-        .map_or(DEFAULT_LIMIT, |l| usize::try_from(u64::from(l)).unwrap_or(usize::MAX));
+    let limit = query.limit.map_or(DEFAULT_LIMIT, |l| {
+        usize::try_from(u64::from(l)).unwrap_or(usize::MAX)
+    });
     let rooms: Vec<_> = state
         .public_rooms(query.search_term)?
         .into_iter()

@@ -5,7 +5,10 @@ use ruma::{api::client::room::aliases::v3 as endpoint, RoomAliasId};
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn room_aliases(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn room_aliases(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let room_id = &request.body.room_id;
     let room = state

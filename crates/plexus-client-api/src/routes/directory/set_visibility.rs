@@ -5,7 +5,10 @@ use ruma::api::client::{directory::set_room_visibility::v3 as endpoint, room::Vi
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn set_visibility(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn set_visibility(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     if !state.room_exists(&body.room_id)? {
@@ -20,7 +23,9 @@ pub async fn set_visibility(state: AppState, request: Ruma<endpoint::Request>) -
         || state.is_room_creator(&body.room_id, &user.user_id)?
         || state.user_can_send_state(&body.room_id, &user.user_id, "m.room.canonical_alias")?;
     if !allowed {
-        return Err(Error::forbidden("you may not change this room's directory visibility"));
+        return Err(Error::forbidden(
+            "you may not change this room's directory visibility",
+        ));
     }
     state.set_room_public(&body.room_id, public)?;
     Ok(endpoint::Response::new())

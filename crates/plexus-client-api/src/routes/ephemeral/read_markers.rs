@@ -5,7 +5,10 @@ use ruma::api::client::read_marker::set_read_marker::v3 as endpoint;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn read_markers(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn read_markers(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     if !state.is_joined(&body.room_id, &user.user_id)? {
@@ -18,7 +21,13 @@ pub async fn read_markers(state: AppState, request: Ruma<endpoint::Request>) -> 
     ];
     for (receipt_type, event_id) in markers {
         if let Some(event_id) = event_id {
-            state.set_receipt(&body.room_id, &user.user_id, receipt_type, event_id.as_str(), None)?;
+            state.set_receipt(
+                &body.room_id,
+                &user.user_id,
+                receipt_type,
+                event_id.as_str(),
+                None,
+            )?;
         }
     }
     Ok(endpoint::Response::new())

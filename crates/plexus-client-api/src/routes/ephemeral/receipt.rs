@@ -4,7 +4,10 @@ use ruma::api::client::receipt::create_receipt::v3::{self as endpoint, ReceiptTy
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn receipt(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn receipt(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     let thread_id = body.thread.as_str();
@@ -19,6 +22,12 @@ pub async fn receipt(state: AppState, request: Ruma<endpoint::Request>) -> Resul
         return Err(Error::forbidden("you are not joined to this room"));
     }
     let receipt_type = body.receipt_type.as_str();
-    state.set_receipt(&body.room_id, &user.user_id, receipt_type, body.event_id.as_str(), thread_id)?;
+    state.set_receipt(
+        &body.room_id,
+        &user.user_id,
+        receipt_type,
+        body.event_id.as_str(),
+        thread_id,
+    )?;
     Ok(endpoint::Response::new())
 }

@@ -4,7 +4,10 @@ use ruma::api::client::typing::create_typing_event::v3::{self as endpoint, Typin
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn typing(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn typing(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     if body.user_id != user.user_id {

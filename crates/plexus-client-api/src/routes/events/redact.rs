@@ -6,14 +6,19 @@ use serde_json::json;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn redact(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn redact(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let body = &request.body;
     let txn = (user.device_id.clone(), body.txn_id.to_string());
     if let Some(event_id) = state.event_for_txn(&user.user_id, &txn.0, &txn.1)? {
         return Ok(endpoint::Response::new(event_id));
     }
-    state.rate_limiter.check(Action::Message, user.user_id.as_str())?;
+    state
+        .rate_limiter
+        .check(Action::Message, user.user_id.as_str())?;
     check_may_redact(&state, &user, &body.room_id, body.event_id.as_str())?;
     // `redacts` goes in the content (read there from room version 11); the
     // PDU builder copies it to the top level for older versions.
@@ -25,13 +30,20 @@ pub async fn redact(state: AppState, request: Ruma<endpoint::Request>) -> Result
         txn: Some(txn),
         ..NewEvent::message("m.room.redaction", content)
     };
-    let pdu = state.append_event(&body.room_id, &user.user_id, event).await?;
+    let pdu = state
+        .append_event(&body.room_id, &user.user_id, event)
+        .await?;
     Ok(endpoint::Response::new(pdu.event_id.clone()))
 }
 
 /// The auth rules admit any redaction from the target's own server, so the
 /// client API adds its rule: your own events, or anyone's with the `redact` level.
-fn check_may_redact(state: &AppState, user: &Requester, room_id: &RoomId, event_id: &str) -> Result<()> {
+fn check_may_redact(
+    state: &AppState,
+    user: &Requester,
+    room_id: &RoomId,
+    event_id: &str,
+) -> Result<()> {
     if !state.is_joined(room_id, &user.user_id)? {
         return Err(Error::forbidden("you are not joined to this room"));
     }

@@ -8,7 +8,13 @@ pub async fn ban(state: AppState, request: Ruma<endpoint::Request>) -> Result<en
     let user = request.user()?;
     let body = &request.body;
     state
-        .set_membership(&body.room_id, &user.user_id, &body.user_id, "ban", body.reason.clone())
+        .set_membership(
+            &body.room_id,
+            &user.user_id,
+            &body.user_id,
+            "ban",
+            body.reason.clone(),
+        )
         .await?;
     Ok(endpoint::Response::new())
 }

@@ -8,12 +8,22 @@ pub async fn kick(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
     let user = request.user()?;
     let body = &request.body;
     // A leave over a ban would be an unban, which needs its own endpoint (and the ban level).
-    let current = state.membership(&body.room_id, &body.user_id)?.map(|m| m.membership);
+    let current = state
+        .membership(&body.room_id, &body.user_id)?
+        .map(|m| m.membership);
     if !matches!(current.as_deref(), Some("join" | "invite" | "knock")) {
-        return Err(Error::forbidden("the user is not in the room, invited or knocking"));
+        return Err(Error::forbidden(
+            "the user is not in the room, invited or knocking",
+        ));
     }
     state
-        .set_membership(&body.room_id, &user.user_id, &body.user_id, "leave", body.reason.clone())
+        .set_membership(
+            &body.room_id,
+            &user.user_id,
+            &body.user_id,
+            "leave",
+            body.reason.clone(),
+        )
         .await?;
     Ok(endpoint::Response::new())
 }

@@ -6,7 +6,10 @@ use ruma::api::client::membership::get_member_events::v3 as endpoint;
 
 use crate::{json::to_raw, AppState, Error, Result, Ruma};
 
-pub async fn members(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn members(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     let body = &request.body;
     let at = match &body.at {
@@ -15,8 +18,12 @@ pub async fn members(state: AppState, request: Ruma<endpoint::Request>) -> Resul
     };
     let membership = body.membership.as_ref().map(|m| m.as_str());
     let not_membership = body.not_membership.as_ref().map(|m| m.as_str());
-    let events = state.member_events(&body.room_id, &user.user_id, at, membership, not_membership)?;
-    let viewer = Viewer { user: &user.user_id, device: Some(&user.device_id) };
+    let events =
+        state.member_events(&body.room_id, &user.user_id, at, membership, not_membership)?;
+    let viewer = Viewer {
+        user: &user.user_id,
+        device: Some(&user.device_id),
+    };
     let mut chunk = Vec::with_capacity(events.len());
     for pdu in events {
         let rendered = match state.event_meta(pdu.event_id.as_str())? {
