@@ -2,6 +2,7 @@
 //! `PLEXUS_*` environment variables (see docs/configuration.md).
 
 mod env;
+mod federation;
 #[cfg(test)]
 mod tests;
 
@@ -9,6 +10,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use ruma::{OwnedServerName, RoomVersionId};
 use serde::{Deserialize, Serialize};
+
+pub use federation::{FederationConfig, DEFAULT_IP_RANGE_DENYLIST};
 
 /// A configuration that could not be read or is invalid.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,8 @@ pub struct Config {
     pub limits: RateLimits,
     /// The media repository (`[media]`).
     pub media: MediaConfig,
+    /// The server-server API (`[federation]`).
+    pub federation: FederationConfig,
 }
 
 /// Limits and switches of the media repository.
@@ -155,6 +160,7 @@ impl Default for Config {
             public_base_url: None,
             limits: RateLimits::default(),
             media: MediaConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
@@ -198,6 +204,7 @@ impl Config {
                 "default_room_version must be 10, 11 or 12".into(),
             ));
         }
+        self.federation.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

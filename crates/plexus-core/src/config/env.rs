@@ -19,6 +19,9 @@ pub(super) fn apply_overrides(
     // Optional keys (None) do not appear in the serialized defaults.
     keys.push(vec!["registration_token".to_owned()]);
     keys.push(vec!["public_base_url".to_owned()]);
+    for optional in ["tls_cert", "tls_key", "ca_file"] {
+        keys.push(vec!["federation".to_owned(), optional.to_owned()]);
+    }
 
     for (name, value) in vars {
         let Some(rest) = name.strip_prefix(PREFIX) else { continue };
@@ -59,8 +62,16 @@ fn lookup<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value
 }
 
 /// Parses the variable as the default's type, keeping it a string otherwise.
+/// A list key takes a comma-separated string (`""` is the empty list).
 fn typed_like(default: Option<&toml::Value>, raw: &str) -> toml::Value {
     let parsed = match default {
+        Some(toml::Value::Array(_)) => Some(toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        )),
         Some(toml::Value::Integer(_)) => raw.parse().ok().map(toml::Value::Integer),
         Some(toml::Value::Float(_)) => raw.parse().ok().map(toml::Value::Float),
         Some(toml::Value::Boolean(_)) => raw.parse().ok().map(toml::Value::Boolean),

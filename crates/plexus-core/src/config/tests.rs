@@ -57,3 +57,44 @@ fn example_config_parses() {
     let config = Config::load(Some(&path), vec![]).unwrap();
     assert_eq!(config.default_room_version, RoomVersionId::V12);
 }
+
+#[test]
+fn federation_keys_from_environment_with_comma_separated_lists() {
+    let config = Config::load(
+        None,
+        vars(&[
+            ("PLEXUS_FEDERATION_ENABLED", "true"),
+            ("PLEXUS_FEDERATION_LISTEN", "127.0.0.1:8491"),
+            ("PLEXUS_FEDERATION_TLS_CERT", "/tmp/cert.pem"),
+            ("PLEXUS_FEDERATION_TLS_KEY", "/tmp/key.pem"),
+            ("PLEXUS_FEDERATION_CA_FILE", "/tmp/ca.pem"),
+            ("PLEXUS_FEDERATION_VERIFY_TLS", "false"),
+            ("PLEXUS_FEDERATION_IP_RANGE_DENYLIST", "10.0.0.0/8, 192.168.0.0/16"),
+            ("PLEXUS_FEDERATION_TRUSTED_KEY_SERVERS", "notary.example"),
+        ]),
+    )
+    .unwrap();
+    let federation = &config.federation;
+    assert!(federation.enabled);
+    assert_eq!(federation.listen, "127.0.0.1:8491");
+    assert!(federation.tls_files().is_some());
+    assert_eq!(federation.ca_file.as_deref(), Some(std::path::Path::new("/tmp/ca.pem")));
+    assert!(!federation.verify_tls);
+    assert_eq!(federation.ip_range_denylist, ["10.0.0.0/8", "192.168.0.0/16"]);
+    assert_eq!(federation.trusted_key_servers, ["notary.example"]);
+}
+
+#[test]
+fn empty_federation_denylist_from_environment_allows_all() {
+    let config = Config::load(None, vars(&[("PLEXUS_FEDERATION_IP_RANGE_DENYLIST", "")])).unwrap();
+    assert!(config.federation.ip_range_denylist.is_empty());
+    let defaults = Config::load(None, vars(&[])).unwrap();
+    assert!(defaults.federation.ip_range_denylist.contains(&"127.0.0.0/8".to_owned()));
+    assert!(!defaults.federation.enabled);
+}
+
+#[test]
+fn half_a_federation_tls_setup_is_refused() {
+    let result = Config::load(None, vars(&[("PLEXUS_FEDERATION_TLS_CERT", "/tmp/cert.pem")]));
+    assert!(result.is_err());
+}
