@@ -188,3 +188,20 @@ async fn another_users_tags_are_forbidden() {
         .await
         .error(403, "M_FORBIDDEN");
 }
+
+#[tokio::test]
+async fn push_rules_read_as_server_defaults() {
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let rules = server
+        .get(&alice, &global_path(&alice, "m.push_rules"))
+        .await
+        .ok();
+    let overrides = rules["global"]["override"]
+        .as_array()
+        .expect("override rules");
+    assert!(
+        overrides.iter().any(|r| r["rule_id"] == ".m.rule.master"),
+        "{rules}"
+    );
+}
