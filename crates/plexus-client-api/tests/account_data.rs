@@ -205,3 +205,15 @@ async fn push_rules_read_as_server_defaults() {
         "{rules}"
     );
 }
+
+#[tokio::test]
+async fn wrong_method_is_still_unrecognized() {
+    // The 405 fallback rewrites axum's bare 405 but not a handler's 405 M_BAD_JSON.
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let path = global_path(&alice, "org.example.x");
+    server
+        .post(&alice, &path, &json!({}))
+        .await
+        .error(405, "M_UNRECOGNIZED");
+}
