@@ -93,12 +93,17 @@ pub fn scale_dimensions(src: (u32, u32), target: (u32, u32)) -> (u32, u32) {
     (w, h)
 }
 
-/// `crop`: the dimensions to resize the source to (`None` when it would
-/// have to grow) and the centred crop rectangle `(x, y, w, h)` of that.
-pub fn crop_plan(
-    src: (u32, u32),
-    target: (u32, u32),
-) -> (Option<(u32, u32)>, (u32, u32, u32, u32)) {
+/// How `crop` makes its box: an optional resize, then a centred cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CropPlan {
+    /// Dimensions to resize the source to; `None` when it would have to grow.
+    pub resize_to: Option<(u32, u32)>,
+    /// The cut `(x, y, width, height)` out of the (resized) source.
+    pub rect: (u32, u32, u32, u32),
+}
+
+/// `crop`: resize so the box is covered, then cut the box out of the centre.
+pub fn crop_plan(src: (u32, u32), target: (u32, u32)) -> CropPlan {
     let (sw, sh) = (src.0 as f64, src.1 as f64);
     let (tw, th) = (target.0 as f64, target.1 as f64);
     let factor = f64::max(tw / sw, th / sh);
@@ -106,13 +111,19 @@ pub fn crop_plan(
         // Never upscale: cut the box's aspect ratio out of the source as it is.
         let w = f64::min(sw, (sh * tw / th).round()).max(1.0) as u32;
         let h = f64::min(sh, (sw * th / tw).round()).max(1.0) as u32;
-        return (None, centred(src, (w, h)));
+        return CropPlan {
+            resize_to: None,
+            rect: centred(src, (w, h)),
+        };
     }
     let scaled = (
         ((sw * factor).ceil() as u32).max(target.0),
         ((sh * factor).ceil() as u32).max(target.1),
     );
-    (Some(scaled), centred(scaled, target))
+    CropPlan {
+        resize_to: Some(scaled),
+        rect: centred(scaled, target),
+    }
 }
 
 fn centred(outer: (u32, u32), inner: (u32, u32)) -> (u32, u32, u32, u32) {
@@ -207,8 +218,9 @@ fn resize(image: &DynamicImage, size: Size) -> DynamicImage {
             }
         }
         Method::Crop => {
-            let (scaled, (x, y, w, h)) = crop_plan(src, target);
-            let base = match scaled {
+            let plan = crop_plan(src, target);
+            let (x, y, w, h) = plan.rect;
+            let base = match plan.resize_to {
                 Some((sw, sh)) => image.resize_exact(sw, sh, FilterType::Triangle),
                 None => image.clone(),
             };

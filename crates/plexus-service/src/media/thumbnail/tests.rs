@@ -88,16 +88,17 @@ fn scale_fits_inside_keeps_aspect_and_never_grows() {
 
 #[test]
 fn crop_fills_the_box_centred_and_never_grows() {
+    let plan = |resize_to, rect| CropPlan { resize_to, rect };
     assert_eq!(
         crop_plan((1000, 500), (96, 96)),
-        (Some((192, 96)), (48, 0, 96, 96))
+        plan(Some((192, 96)), (48, 0, 96, 96))
     );
     assert_eq!(
         crop_plan((500, 1000), (32, 32)),
-        (Some((32, 64)), (0, 16, 32, 32))
+        plan(Some((32, 64)), (0, 16, 32, 32))
     );
     // Too narrow to fill without growing: the box's shape cut from the source as is.
-    assert_eq!(crop_plan((100, 20), (32, 32)), (None, (40, 0, 20, 20)));
+    assert_eq!(crop_plan((100, 20), (32, 32)), plan(None, (40, 0, 20, 20)));
 }
 
 #[test]
