@@ -2,7 +2,7 @@
 //! room versions 1–12 are checked by plexus-state's `check_auth` and by ruma-state-res's
 //! state-independent + state-dependent rules against the same state; the verdicts must agree.
 //!
-//! `PLEXUS_AUTH_DIFF_CASES=N` runs more rooms (default 300, ~60 events each).
+//! `PLEXUS_AUTH_DIFF_CASES=N` runs more rooms (default 1000, ~65 events each).
 
 #[allow(dead_code)]
 #[path = "differential/ruma_adapter.rs"]
@@ -280,7 +280,7 @@ fn compare(
 fn plexus_and_ruma_authorize_random_events_identically() {
     let rooms: u64 = std::env::var("PLEXUS_AUTH_DIFF_CASES")
         .map(|n| n.parse().unwrap())
-        .unwrap_or(300);
+        .unwrap_or(1000);
     let disagreements: Vec<String> = (0..rooms).flat_map(run_room).collect();
     println!(
         "auth differential: {rooms} rooms, {} disagreements",

@@ -1,7 +1,7 @@
 //! Differential test: random forked room DAGs resolved by plexus-state and by ruma-state-res
 //! must give identical states.
 //!
-//! `cargo test` runs 1000 seeded cases; set `PLEXUS_DIFF_CASES=N` for more, or
+//! `cargo test` runs 3000 seeded cases; set `PLEXUS_DIFF_CASES=N` for more, or
 //! `PLEXUS_DIFF_SEED=S` to replay one failing seed.
 
 #[path = "differential/generator.rs"]
@@ -18,7 +18,7 @@ use plexus_state::{resolve, resolve_with_options, ResolveOptions, StateMap};
 use rand::Rng;
 use ruma::OwnedEventId;
 
-const DEFAULT_CASES: u64 = 1000;
+const DEFAULT_CASES: u64 = 3000;
 
 /// Counters that show the generated cases are not trivial.
 #[derive(Default)]
