@@ -95,3 +95,14 @@ export function timelineBodies(room) {
 export function membership(client, roomId, userId) {
   return client.getRoom(roomId)?.getMember(userId)?.membership;
 }
+
+/**
+ * matrix-js-sdk (36.x) leaves a 110 s timer behind for every /sync request
+ * (`timeoutSignal` in http-api/utils.js never clears its setTimeout), which
+ * keeps the test process alive long after the clients were stopped. Call
+ * from the last `after` hook: the process exits `ms` later, once the test
+ * runner has reported, with the exit code the runner chose.
+ */
+export function exitSoonAfterTests(ms = 1000) {
+  setTimeout(() => process.exit(), ms).unref();
+}

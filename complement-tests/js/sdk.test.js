@@ -8,7 +8,15 @@ import { after, before, describe, it } from "node:test";
 import * as sdk from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 
-import { membership, signUp, startAndSync, timelineBodies, waitUntil, withTimeout } from "./helpers.js";
+import {
+  exitSoonAfterTests,
+  membership,
+  signUp,
+  startAndSync,
+  timelineBodies,
+  waitUntil,
+  withTimeout,
+} from "./helpers.js";
 import { startServer } from "./server.js";
 
 logger.setLevel("warn");
@@ -35,6 +43,7 @@ describe("matrix-js-sdk against plexus", { timeout: 180_000 }, () => {
   after(async () => {
     for (const client of clients) client.stopClient();
     await server?.stop();
+    exitSoonAfterTests();
   });
 
   it("signed both users up", () => {
