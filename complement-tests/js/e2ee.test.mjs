@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as sdk from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 
-import { membership, signUp, startAndSync, timelineBodies, waitUntil, withTimeout, PASSWORD } from "./helpers.js";
+import { exitSoonAfterTests, membership, signUp, startAndSync, timelineBodies, waitUntil, withTimeout, PASSWORD } from "./helpers.js";
 import { startServer } from "./server.js";
 
 logger.setLevel("error");
@@ -55,6 +55,7 @@ describe("matrix-js-sdk Rust crypto against plexus", { timeout: 240_000 }, () =>
     await server?.stop();
     const errors = log.split("\n").filter((line) => /ERROR|WARN|panicked/.test(line));
     if (errors.length) console.log(`server errors:\n${errors.join("\n")}`);
+    exitSoonAfterTests();
   });
 
   it("uploaded device keys and one-time keys for both devices", async () => {
