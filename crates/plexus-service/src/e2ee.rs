@@ -23,7 +23,7 @@ use ruma::UserId;
 use serde_json::Value;
 
 use crate::{
-    tables::{E2eDeviceKeys, E2eFallbackKeys, E2eOneTimeKeys},
+    tables::{E2eDeviceKeys, E2eFallbackKeys, E2eKeySignatures, E2eOneTimeKeys},
     Result, Services,
 };
 
@@ -71,7 +71,7 @@ impl Services {
     }
 
     /// Stages the removal of everything E2EE a device owns (keys, queued
-    /// messages) and records a device-list change at `position`.
+    /// messages, signatures on its keys) and records a device-list change at `position`.
     pub(crate) fn stage_device_e2ee_removal(
         &self,
         batch: &mut Batch<'_>,
@@ -92,6 +92,12 @@ impl Services {
             .scan::<E2eFallbackKeys, _>(&prefix, Direction::Forward)?
         {
             batch.delete::<E2eFallbackKeys>(&row?.0)?;
+        }
+        for row in self
+            .db
+            .scan::<E2eKeySignatures, _>(&prefix, Direction::Forward)?
+        {
+            batch.delete::<E2eKeySignatures>(&row?.0)?;
         }
         self.delete_to_device_queue(batch, user, device)?;
         device_lists::note_key_change(batch, position, user.as_str())

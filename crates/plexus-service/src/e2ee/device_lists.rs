@@ -52,34 +52,24 @@ impl Services {
     }
 
     /// Users whose keys `user` should refetch after `since`, up to `current`.
+    /// Cheap when nothing happened: the set of room-sharing users is only
+    /// computed when some key change or departure needs checking against it.
     pub fn device_list_changes(
         &self,
         user: &UserId,
         since: u64,
         current: u64,
     ) -> Result<DeviceListChanges> {
-        let sharing = self.users_sharing_rooms(user)?;
-        let mut changed = self.key_changes_between(since, current, &sharing)?;
-        let mut left_candidates = BTreeSet::new();
-        let in_range = |stream: u64| stream > since && stream <= current;
-        for (room, own) in self.user_memberships(user)? {
-            let own_changed = in_range(own.stream);
-            if own.membership != "join" && !own_changed {
-                continue;
-            }
-            for ((_, member), Json(m)) in self.members_of(&room)? {
-                if member == user.as_str() || !(own_changed || in_range(m.stream)) {
-                    continue;
-                }
-                // Whoever joins (or whom we newly meet) may have devices we never fetched;
-                // whoever leaves (or whom we left) may no longer be visible at all.
-                if own.membership == "join" && m.membership == "join" {
-                    changed.insert(member);
-                } else {
-                    left_candidates.insert(member);
-                }
-            }
+        let key_changes = self.key_changes_between(since, current)?;
+        let (mut changed, left_candidates) = self.membership_changes(user, since, current)?;
+        if key_changes.is_empty() && left_candidates.is_empty() {
+            return Ok(DeviceListChanges {
+                changed: changed.into_iter().collect(),
+                left: vec![],
+            });
         }
+        let sharing = self.users_sharing_rooms(user)?;
+        changed.extend(key_changes.into_iter().filter(|u| sharing.contains(u)));
         let left: Vec<String> = left_candidates
             .into_iter()
             .filter(|u| !sharing.contains(u))
@@ -90,13 +80,50 @@ impl Services {
         })
     }
 
-    /// Users in `visible` whose keys changed at a position in (since, current].
-    fn key_changes_between(
+    /// From memberships changed in (since, current] in the user's rooms: users
+    /// newly sharing a room (whose devices may never have been fetched) and
+    /// users who may no longer share any.
+    fn membership_changes(
         &self,
+        user: &UserId,
         since: u64,
         current: u64,
-        visible: &BTreeSet<String>,
-    ) -> Result<BTreeSet<String>> {
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>)> {
+        let in_range = |stream: u64| stream > since && stream <= current;
+        let (mut joined, mut left) = (BTreeSet::new(), BTreeSet::new());
+        for (room, own) in self.user_memberships(user)? {
+            let own_changed = in_range(own.stream);
+            if !own_changed
+                && (own.membership != "join" || !self.room_active_since(&room, since)?)
+            {
+                continue;
+            }
+            for ((_, member), Json(m)) in self.members_of(&room)? {
+                if member == user.as_str() || !(own_changed || in_range(m.stream)) {
+                    continue;
+                }
+                if own.membership == "join" && m.membership == "join" {
+                    joined.insert(member);
+                } else {
+                    left.insert(member);
+                }
+            }
+        }
+        Ok((joined, left))
+    }
+
+    /// Whether the room had any event after `since` (membership changes are events).
+    fn room_active_since(&self, room: &str, since: u64) -> Result<bool> {
+        let Ok(room_id) = ruma::RoomId::parse(room) else {
+            return Ok(false);
+        };
+        Ok(self
+            .room_record(&room_id)?
+            .is_none_or(|r| r.last_stream > since))
+    }
+
+    /// Users whose keys changed at a position in (since, current].
+    fn key_changes_between(&self, since: u64, current: u64) -> Result<BTreeSet<String>> {
         let start = (since + 1).encode();
         let mut changed = BTreeSet::new();
         for row in self
@@ -107,9 +134,7 @@ impl Services {
             if position > current {
                 break;
             }
-            if visible.contains(&user) {
-                changed.insert(user);
-            }
+            changed.insert(user);
         }
         Ok(changed)
     }

@@ -389,3 +389,72 @@ async fn backup_keeps_the_better_session_and_moves_the_etag() {
         .unwrap();
     assert_eq!(deleted["count"], 0);
 }
+
+#[tokio::test]
+async fn queued_to_device_messages_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        rate_limits: Switch::Off,
+        ..Config::default()
+    };
+    let (bob, before) = {
+        let s = Services::open(config.clone()).unwrap();
+        let alice = user_with_device(&s, "alice", "A1").await;
+        let bob = user_with_device(&s, "bob", "B1").await;
+        let messages = json!({ bob.as_str(): { "B1": { "kept": true } } });
+        s.send_to_device(
+            &alice,
+            "A1",
+            ToDeviceSend {
+                event_type: "m.test",
+                txn_id: "t",
+                messages: &messages,
+            },
+        )
+        .unwrap();
+        let before = s.stream.current();
+        s.shutdown().unwrap();
+        (bob, before)
+    };
+    let s = Services::open(config).unwrap();
+    assert!(s.stream.current() >= before);
+    let sync = s.e2ee_sync(&bob, "B1", None, s.stream.current()).unwrap();
+    assert_eq!(sync.to_device.len(), 1);
+    assert_eq!(sync.to_device[0]["content"]["kept"], true);
+}
+
+#[tokio::test]
+async fn users_newly_sharing_a_room_are_reported_changed() {
+    let f = fixture();
+    let s = &f.services;
+    let alice = user_with_device(s, "alice", "A1").await;
+    let bob = user_with_device(s, "bob", "B1").await;
+    let room = s
+        .create_room(
+            &alice,
+            CreateRoom {
+                invite: vec![bob.clone()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let since = s.stream.current();
+    assert_eq!(
+        s.device_list_changes(&alice, since, since).unwrap(),
+        Default::default()
+    );
+    s.join_room(&room, &bob, None).await.unwrap();
+    let current = s.stream.current();
+    assert_eq!(
+        s.device_list_changes(&alice, since, current)
+            .unwrap()
+            .changed,
+        [bob.to_string()]
+    );
+    assert_eq!(
+        s.device_list_changes(&bob, since, current).unwrap().changed,
+        [alice.to_string()]
+    );
+}
