@@ -203,10 +203,18 @@ impl Services {
         let around = |from, direction, limit| PageRequest { from, to: None, direction, limit };
         let before = self.messages(viewer, room_id, around(meta.stream.saturating_sub(1), Direction::Backward, before_count), filter)?;
         let after = self.messages(viewer, room_id, around(meta.stream, Direction::Forward, after_count), filter)?;
+        // Lazy loading keeps only the member events of the senders shown.
+        let mut senders: std::collections::BTreeSet<&str> =
+            before.chunk.iter().chain(&after.chunk).filter_map(|e| e["sender"].as_str()).collect();
+        senders.insert(pdu.sender.as_str());
         let state = self
             .state_events_in_group(meta.state_after)?
             .iter()
-            .filter(|s| !filter.lazy_load_members || s.kind.to_string() != "m.room.member")
+            .filter(|s| {
+                !filter.lazy_load_members
+                    || s.kind.to_string() != "m.room.member"
+                    || s.state_key.as_deref().is_some_and(|key| senders.contains(key))
+            })
             .filter_map(|s| {
                 let m = self.event_meta(s.event_id.as_str()).ok()??;
                 self.render_event(s, &m, viewer, true).ok()

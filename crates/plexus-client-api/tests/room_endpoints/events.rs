@@ -205,3 +205,35 @@ async fn timestamp_to_event_finds_the_nearest_event() {
         .await
         .error(403, "M_FORBIDDEN");
 }
+
+#[tokio::test]
+async fn lazy_context_state_has_only_the_senders_members() {
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let room = shared_public_room(&server, &alice, &bob).await;
+    server.join(&carol, &room).await;
+    send_text(&server, &alice, &room, "alice first").await;
+    let first = send_text(&server, &alice, &room, "alice second").await;
+    send_text(&server, &bob, &room, "from bob").await;
+    let filter = seg(&json!({ "lazy_load_members": true }).to_string());
+    let path = room_path(
+        &room,
+        &format!("context/{}?limit=2&filter={filter}", seg(&first)),
+    );
+    let context = server.get(&alice, &path).await.ok();
+    let state = context["state"].as_array().expect("state");
+    let members: Vec<&str> = state
+        .iter()
+        .filter(|e| e["type"] == "m.room.member")
+        .filter_map(|e| e["state_key"].as_str())
+        .collect();
+    assert!(members.contains(&alice.user_id.as_str()), "{context}");
+    assert!(members.contains(&bob.user_id.as_str()), "{context}");
+    assert!(!members.contains(&carol.user_id.as_str()), "{context}");
+    assert!(
+        state.iter().any(|e| e["type"] == "m.room.power_levels"),
+        "{context}"
+    );
+}
