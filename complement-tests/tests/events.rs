@@ -304,3 +304,57 @@ async fn redaction_strips_content() {
     );
     assert!(events.iter().any(|e| e["type"] == "m.room.redaction"));
 }
+
+#[tokio::test]
+async fn messages_filter_by_type() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    alice.send_text(&room, "text").await;
+    alice
+        .put_state(&room, "org.example.s", "k", &json!({}))
+        .await;
+    let filter = complement_tests::encode::query_value(r#"{"types":["m.room.message"]}"#);
+    let page = alice
+        .get(&room_path(
+            &room,
+            &format!("messages?dir=b&limit=20&filter={filter}"),
+        ))
+        .await
+        .ok();
+    let chunk = page["chunk"].as_array().expect("chunk");
+    assert!(
+        !chunk.is_empty() && chunk.iter().all(|e| e["type"] == "m.room.message"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn context_around_an_event() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    send_numbered(&alice, &room, 3).await;
+    let middle = alice.send_text(&room, "middle").await;
+    send_numbered(&alice, &room, 3).await;
+    let rest = format!(
+        "context/{}?limit=4",
+        complement_tests::encode::path_segment(&middle)
+    );
+    let context = alice.get(&room_path(&room, &rest)).await.ok();
+    assert_eq!(context["event"]["event_id"], middle.as_str());
+    let before = message_bodies(context["events_before"].as_array().expect("events_before"));
+    let after = message_bodies(context["events_after"].as_array().expect("events_after"));
+    assert_eq!(
+        before.first().map(String::as_str),
+        Some("message 02"),
+        "{context}"
+    );
+    assert_eq!(
+        after.first().map(String::as_str),
+        Some("message 00"),
+        "{context}"
+    );
+    assert!(context["start"].is_string() && context["end"].is_string());
+    assert!(context["state"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|e| e["type"] == "m.room.create")));
+}

@@ -383,3 +383,79 @@ async fn invite_section_has_stripped_state() {
         "{invite}"
     );
 }
+
+#[tokio::test]
+async fn kicked_user_gets_leave_section_with_kick() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    alice
+        .membership(
+            &room,
+            "kick",
+            json!({"user_id": bob.user_id, "reason": "bye"}),
+        )
+        .await
+        .ok();
+    let key = room.clone();
+    let (left, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            body["rooms"]["leave"].get(&key).cloned()
+        })
+        .await;
+    let events = left["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kick = events
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == bob.user_id.as_str());
+    let kick = kick.unwrap_or_else(|| panic!("leave section without the kick: {left}"));
+    assert_eq!(kick["sender"], alice.user_id.as_str());
+    assert_eq!(kick["content"]["reason"], "bye");
+}
+
+#[tokio::test]
+async fn unread_notification_counts_follow_receipts() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    alice.send_text(&room, "one").await;
+    let last = alice.send_text(&room, "two").await;
+    let key = room.clone();
+    let (count, _) = bob
+        .sync_until(None, WAIT, |body| {
+            let count = body["rooms"]["join"][&key]["unread_notifications"]["notification_count"]
+                .as_u64()?;
+            (count > 0).then_some(count)
+        })
+        .await;
+    assert_eq!(count, 2, "two messages from alice should notify bob");
+    let path = room_path(&room, &format!("receipt/m.read/{}", path_segment(&last)));
+    bob.post(&path, &json!({})).await.ok();
+    let body = bob.sync(None, 0, None).await;
+    let count = &body["rooms"]["join"][&room]["unread_notifications"]["notification_count"];
+    assert_eq!(
+        count.as_u64().unwrap_or(0),
+        0,
+        "counts not reset by the read receipt: {count}"
+    );
+}
+
+#[tokio::test]
+async fn read_markers_set_fully_read() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let event_id = alice.send_text(&room, "marker").await;
+    let body = json!({"m.fully_read": event_id, "m.read": event_id});
+    bob.post(&room_path(&room, "read_markers"), &body)
+        .await
+        .ok();
+    let path = bob.user_path(&format!(
+        "rooms/{}/account_data/m.fully_read",
+        path_segment(&room)
+    ));
+    assert_eq!(bob.get(&path).await.ok()["event_id"], event_id.as_str());
+}
