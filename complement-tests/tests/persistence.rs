@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use complement_tests::rooms::next_txn_id;
-use complement_tests::{json, Client, TestServer, PASSWORD};
+use complement_tests::{json, Client, ServerOptions, TestServer, PASSWORD};
 
 #[tokio::test]
 async fn graceful_restart_keeps_everything() {
@@ -189,58 +189,76 @@ fn check_writer(log: &WriterLog, stored: &[String]) {
     }
 }
 
+/// Runs one writer per (client, room, tag) and SIGKILLs the server under
+/// their load; returns each writer's log.
+async fn kill_under_load(
+    server: &mut TestServer,
+    writers: Vec<(Client, String, &'static str)>,
+) -> Vec<WriterLog> {
+    let acked = Acked::default();
+    let tasks: Vec<_> = writers
+        .into_iter()
+        .map(|(client, room, tag)| {
+            tokio::spawn(write_until_failure(client, room, tag, acked.clone()))
+        })
+        .collect();
+    let started = Instant::now();
+    while started.elapsed() < KILL_AFTER && acked.load(Ordering::Relaxed) < KILL_AFTER_ACKED {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill9();
+    let mut logs = Vec::new();
+    for task in tasks {
+        let log = tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("writer hangs")
+            .expect("writer");
+        assert!(log.acked.len() >= 5, "too few writes before the kill");
+        assert!(
+            log.in_flight.is_some(),
+            "a writer stopped before the kill: the crash was not under load"
+        );
+        logs.push(log);
+    }
+    let counts: Vec<usize> = logs.iter().map(|log| log.acked.len()).collect();
+    eprintln!("acknowledged before SIGKILL: {counts:?}");
+    logs
+}
+
 #[tokio::test]
 async fn sigkill_under_load_loses_no_acknowledged_message() {
-    let mut server = TestServer::start_default().await;
+    crash_under_load(ServerOptions::default()).await;
+}
+
+#[tokio::test]
+async fn sigkill_under_load_with_fsync_loses_nothing() {
+    let fsync = vec![("PLEXUS_FSYNC".to_owned(), "true".to_owned())];
+    crash_under_load(ServerOptions {
+        extra_env: fsync,
+        ..ServerOptions::default()
+    })
+    .await;
+}
+
+/// Two writers in two rooms, SIGKILL under load, restart, then every
+/// acknowledged message, the memberships and sync must be intact.
+async fn crash_under_load(options: ServerOptions) {
+    let mut server = TestServer::start(options).await;
     let anon = server.client();
     let alice = anon.register("alice").await;
     let bob = anon.register("bob").await;
     let room_a = alice.create_room(json!({"preset": "public_chat"})).await;
     let room_b = bob.create_room(json!({"preset": "public_chat"})).await;
     alice.join(&room_b).await;
-    let acked = Acked::default();
-    let writer_a = tokio::spawn(write_until_failure(
-        alice.clone(),
-        room_a.clone(),
-        "alpha",
-        acked.clone(),
-    ));
-    let writer_b = tokio::spawn(write_until_failure(
-        bob.clone(),
-        room_b.clone(),
-        "beta",
-        acked.clone(),
-    ));
-    let started = Instant::now();
-    while started.elapsed() < KILL_AFTER && acked.load(Ordering::Relaxed) < KILL_AFTER_ACKED {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    server.kill9();
-    let log_a = tokio::time::timeout(Duration::from_secs(60), writer_a)
-        .await
-        .expect("writer a")
-        .expect("join a");
-    let log_b = tokio::time::timeout(Duration::from_secs(60), writer_b)
-        .await
-        .expect("writer b")
-        .expect("join b");
-    eprintln!(
-        "acknowledged before SIGKILL: {} + {}",
-        log_a.acked.len(),
-        log_b.acked.len()
-    );
-    assert!(
-        log_a.acked.len() >= 5 && log_b.acked.len() >= 5,
-        "too few writes before the kill"
-    );
-    assert!(
-        log_a.in_flight.is_some() && log_b.in_flight.is_some(),
-        "a writer stopped before the kill: the crash was not under load"
-    );
+    let writers = vec![
+        (alice.clone(), room_a.clone(), "alpha"),
+        (bob.clone(), room_b.clone(), "beta"),
+    ];
+    let logs = kill_under_load(&mut server, writers).await;
     server.restart().await;
 
-    check_writer(&log_a, &alice.message_bodies(&room_a).await);
-    check_writer(&log_b, &bob.message_bodies(&room_b).await);
+    check_writer(&logs[0], &alice.message_bodies(&room_a).await);
+    check_writer(&logs[1], &bob.message_bodies(&room_b).await);
     let mut rooms = alice.joined_rooms().await;
     rooms.sort();
     let mut expected = vec![room_a.clone(), room_b.clone()];
@@ -254,10 +272,8 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
         Some("join")
     );
     alice.send_text(&room_b, "after crash").await;
-    assert_eq!(
-        bob.message_bodies(&room_b).await.last().map(String::as_str),
-        Some("after crash")
-    );
+    let last = bob.message_bodies(&room_b).await.last().cloned();
+    assert_eq!(last.as_deref(), Some("after crash"));
     let body = alice.sync(None, 0, None).await;
     assert!(
         body["rooms"]["join"].get(&room_a).is_some(),
