@@ -3,6 +3,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::scenarios::Scenario;
 
 /// Load generator and benchmark harness for Matrix homeservers (client-server API only).
 #[derive(Debug, Parser)]
@@ -122,4 +125,87 @@ pub enum Command {
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86400))]
         max_seconds: u64,
     },
+}
+
+impl Command {
+    /// The scenario this command runs with its shared options, or the command itself
+    /// when it is not a scenario (`ceiling`, `wait-ready`).
+    pub fn into_scenario(self) -> Result<(Common, Scenario), Box<Command>> {
+        let as_usize = |v: u64| v as usize;
+        match self {
+            Command::Chat {
+                common,
+                users,
+                messages,
+                drain_seconds,
+            } => Ok((
+                common,
+                Scenario::Chat {
+                    users: as_usize(users),
+                    messages: as_usize(messages),
+                    drain: Duration::from_secs(drain_seconds),
+                },
+            )),
+            Command::Register { common, users } => Ok((
+                common,
+                Scenario::Register {
+                    users: as_usize(users),
+                },
+            )),
+            Command::InitialSync {
+                common,
+                rooms,
+                members,
+                events,
+            } => Ok((
+                common,
+                Scenario::InitialSync {
+                    rooms: as_usize(rooms),
+                    members: as_usize(members),
+                    events: as_usize(events),
+                },
+            )),
+            Command::Rooms {
+                common,
+                rooms,
+                joiners,
+            } => Ok((
+                common,
+                Scenario::Rooms {
+                    rooms: as_usize(rooms),
+                    joiners: as_usize(joiners),
+                },
+            )),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_scenario_with_defaults() {
+        let cli = Cli::try_parse_from(["plexus-load", "chat", "--users", "3"]).unwrap();
+        let (common, scenario) = cli.command.into_scenario().unwrap();
+        assert_eq!(common.url, "http://127.0.0.1:8008");
+        assert_eq!(common.time_limit, 120);
+        assert!(matches!(
+            scenario,
+            Scenario::Chat {
+                users: 3,
+                messages: 20,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn rejects_out_of_range_counts() {
+        assert!(Cli::try_parse_from(["plexus-load", "chat", "--users", "1"]).is_err());
+        assert!(Cli::try_parse_from(["plexus-load", "register", "--time-limit", "0"]).is_err());
+        let cli = Cli::try_parse_from(["plexus-load", "ceiling"]).unwrap();
+        assert!(cli.command.into_scenario().is_err());
+    }
 }

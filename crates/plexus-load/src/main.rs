@@ -3,14 +3,22 @@
 use anyhow::Result;
 use clap::Parser;
 use plexus_load::cli::{Cli, Command};
-use plexus_load::scenarios::Scenario;
 use plexus_load::{ceiling, guard, ready, runner};
 use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let cli = Cli::parse();
-    let (common, scenario) = match cli.command {
+    let command = match Cli::parse().command.into_scenario() {
+        Ok((common, scenario)) => {
+            let report = runner::run(&common, scenario).await?;
+            if !common.quiet {
+                print!("{}", report.table());
+            }
+            return Ok(());
+        }
+        Err(other) => other,
+    };
+    match *command {
         Command::Ceiling {
             listen,
             allow_non_loopback,
@@ -20,7 +28,7 @@ async fn main() -> Result<()> {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             eprintln!("ceiling listening on http://{}", listener.local_addr()?);
             let stop = tokio::time::sleep(Duration::from_secs(max_seconds));
-            return ceiling::serve(listener, stop).await;
+            ceiling::serve(listener, stop).await
         }
         Command::WaitReady {
             url,
@@ -30,58 +38,11 @@ async fn main() -> Result<()> {
             timeout,
         } => {
             let base = guard::check_target(&url, allow_non_loopback)?;
-            let took =
-                ready::wait_ready(base, since_unix_ns, pid, Duration::from_secs(timeout)).await?;
+            let timeout = Duration::from_secs(timeout);
+            let took = ready::wait_ready(base, since_unix_ns, pid, timeout).await?;
             println!("{:.1}", took.as_secs_f64() * 1000.0);
-            return Ok(());
+            Ok(())
         }
-        Command::Chat {
-            common,
-            users,
-            messages,
-            drain_seconds,
-        } => {
-            let s = Scenario::Chat {
-                users: users as usize,
-                messages: messages as usize,
-                drain: Duration::from_secs(drain_seconds),
-            };
-            (common, s)
-        }
-        Command::Register { common, users } => (
-            common,
-            Scenario::Register {
-                users: users as usize,
-            },
-        ),
-        Command::InitialSync {
-            common,
-            rooms,
-            members,
-            events,
-        } => {
-            let s = Scenario::InitialSync {
-                rooms: rooms as usize,
-                members: members as usize,
-                events: events as usize,
-            };
-            (common, s)
-        }
-        Command::Rooms {
-            common,
-            rooms,
-            joiners,
-        } => (
-            common,
-            Scenario::Rooms {
-                rooms: rooms as usize,
-                joiners: joiners as usize,
-            },
-        ),
-    };
-    let report = runner::run(&common, scenario).await?;
-    if !common.quiet {
-        print!("{}", report.table());
+        _ => unreachable!("scenarios were handled above"),
     }
-    Ok(())
 }

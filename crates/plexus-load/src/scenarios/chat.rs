@@ -59,18 +59,7 @@ pub async fn run(ctx: &Ctx, users: usize, messages: usize, drain: Duration) -> R
         delivered: AtomicU64::new(0),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut syncers = JoinSet::new();
-    for (s, since) in sessions.iter().zip(sinces) {
-        let sl = SyncLoop {
-            mx: ctx.mx.clone(),
-            session: s.clone(),
-            room: room.clone(),
-            shared: shared.clone(),
-            errors: ctx.errors.clone(),
-            deadline: ctx.deadline,
-        };
-        syncers.spawn(sl.run(since, stop_rx.clone()));
-    }
+    let syncers = spawn_syncers(ctx, &sessions, sinces, &room, &shared, stop_rx);
 
     let send_start = Instant::now();
     let send_latencies = send_all(ctx, &sessions, &room, messages, &shared).await;
@@ -78,14 +67,7 @@ pub async fn run(ctx: &Ctx, users: usize, messages: usize, drain: Duration) -> R
     let expected = send_latencies.len() as u64 * (users as u64 - 1);
     wait_for_deliveries(ctx, &shared, expected, drain).await;
     let _ = stop_tx.send(true);
-    let mut fanout = Vec::new();
-    while let Some(Ok(seen)) = syncers.join_next().await {
-        let started = shared.started.lock().expect("started lock");
-        fanout.extend(
-            seen.iter()
-                .filter_map(|(id, at)| started.get(id).map(|s| ms(*at - *s))),
-        );
-    }
+    let fanout = collect_fanout(syncers, &shared).await;
 
     let mut r = Report::new("chat", params);
     r.add("messages_sent", send_latencies.len() as f64);
@@ -97,6 +79,44 @@ pub async fn run(ctx: &Ctx, users: usize, messages: usize, drain: Duration) -> R
     r.add("setup_s", setup.as_secs_f64());
     r.add("send_phase_s", send_elapsed.as_secs_f64());
     Ok(r)
+}
+
+/// Starts one /sync long-poll loop per user.
+fn spawn_syncers(
+    ctx: &Ctx,
+    sessions: &[Session],
+    sinces: Vec<String>,
+    room: &str,
+    shared: &Arc<Shared>,
+    stop: watch::Receiver<bool>,
+) -> JoinSet<Seen> {
+    let mut syncers = JoinSet::new();
+    for (s, since) in sessions.iter().zip(sinces) {
+        let sl = SyncLoop {
+            mx: ctx.mx.clone(),
+            session: s.clone(),
+            room: room.to_owned(),
+            shared: shared.clone(),
+            errors: ctx.errors.clone(),
+            deadline: ctx.deadline,
+        };
+        syncers.spawn(sl.run(since, stop.clone()));
+    }
+    syncers
+}
+
+/// Waits for the (stopped) sync loops and turns what they saw into fan-out latencies
+/// in milliseconds.
+async fn collect_fanout(mut syncers: JoinSet<Seen>, shared: &Shared) -> Vec<f64> {
+    let mut fanout = Vec::new();
+    while let Some(Ok(seen)) = syncers.join_next().await {
+        let started = shared.started.lock().expect("started lock");
+        fanout.extend(
+            seen.iter()
+                .filter_map(|(id, at)| started.get(id).map(|s| ms(*at - *s))),
+        );
+    }
+    fanout
 }
 
 /// One timeline-limited initial sync per user, returning each `next_batch`.
