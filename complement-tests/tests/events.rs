@@ -358,3 +358,48 @@ async fn context_around_an_event() {
         .as_array()
         .is_some_and(|s| s.iter().any(|e| e["type"] == "m.room.create")));
 }
+
+#[tokio::test]
+async fn oversized_event_is_refused() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let content = json!({"msgtype": "m.text", "body": "x".repeat(70_000)});
+    let response = alice
+        .send_raw(&room, "m.room.message", "big", &content)
+        .await;
+    assert!(
+        (400..500).contains(&response.status),
+        "a 70 kB event was accepted: {}",
+        response.status
+    );
+    assert_eq!(response.errcode(), "M_TOO_LARGE", "{:?}", response.body);
+    assert!(
+        alice.message_bodies(&room).await.is_empty(),
+        "the oversized event was stored"
+    );
+}
+
+#[tokio::test]
+async fn overlong_event_type_is_refused() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let long = "t".repeat(300);
+    let response = alice.send_raw(&room, &long, "long-type", &json!({})).await;
+    assert!(
+        (400..500).contains(&response.status),
+        "300-byte type accepted: {response:?}"
+    );
+}
+
+#[tokio::test]
+async fn overlong_state_key_is_refused() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let long = "k".repeat(300);
+    let path = room_path(&room, &format!("state/org.example.s/{long}"));
+    let response = alice.put(&path, &json!({})).await;
+    assert!(
+        (400..500).contains(&response.status),
+        "300-byte state_key accepted: {response:?}"
+    );
+}

@@ -459,3 +459,54 @@ async fn read_markers_set_fully_read() {
     ));
     assert_eq!(bob.get(&path).await.ok()["event_id"], event_id.as_str());
 }
+
+#[tokio::test]
+async fn typing_expires_after_its_timeout() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    let path = room_path(&room, &format!("typing/{}", path_segment(&alice.user_id)));
+    alice
+        .put(&path, &json!({"typing": true, "timeout": 1000}))
+        .await
+        .ok();
+    let (typing, since) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            ephemeral_of(body, &room, "m.typing")
+        })
+        .await;
+    assert_eq!(typing["content"]["user_ids"], json!([alice.user_id]));
+    let (expired, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            ephemeral_of(body, &room, "m.typing")
+        })
+        .await;
+    assert_eq!(
+        expired["content"]["user_ids"],
+        json!([]),
+        "typing never expired"
+    );
+}
+
+#[tokio::test]
+async fn expired_typing_is_absent_from_initial_sync() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let path = room_path(&room, &format!("typing/{}", path_segment(&alice.user_id)));
+    alice
+        .put(&path, &json!({"typing": true, "timeout": 500}))
+        .await
+        .ok();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let body = bob.sync(None, 0, None).await;
+    if let Some(typing) = ephemeral_of(&body, &room, "m.typing") {
+        assert_eq!(
+            typing["content"]["user_ids"],
+            json!([]),
+            "still typing 1.5 s after a 500 ms timeout"
+        );
+    }
+}
