@@ -104,6 +104,10 @@ catalogue! {
     MediaThumbnails = "media_thumbnails": (String, String, u64, u64) => Json<crate::media::ThumbnailRecord>;
     /// user ID → bytes uploaded so far, for the quota.
     MediaUsage = "media_usage": String => u64;
+    /// (server name, key ID) → the verified, signed `/_matrix/key/v2/server` response naming the key.
+    FederationRemoteKeys = "federation_remote_keys": (String, String) => Json<serde_json::Value>;
+    /// key ID → one of our own signing keys {key, expired_ts?}; retired ones go in `old_verify_keys`.
+    FederationOwnKeys = "federation_own_keys": String => Json<serde_json::Value>;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

@@ -1,0 +1,98 @@
+//! The error policy of the federation API in one place: every failure of a
+//! federation or key endpoint becomes `{"errcode", "error"}` with the status
+//! the spec gives. Errors of the layers below (keys, outbound client,
+//! discovery, storage, domain) are mapped here and nowhere else.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use plexus_service::ServiceError;
+use plexus_storage::StorageError;
+use serde_json::json;
+
+use crate::{client::ClientError, keys::KeyError};
+
+pub type Result<T, E = FederationError> = std::result::Result<T, E>;
+
+/// A failure answered to another server.
+#[derive(Debug, thiserror::Error)]
+pub enum FederationError {
+    /// Missing, malformed or invalid `X-Matrix` authentication.
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("request body is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("{0}")]
+    BadJson(String),
+    #[error("{0}")]
+    InvalidParam(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("unrecognized request")]
+    Unrecognized,
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Remote(#[from] ClientError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl FederationError {
+    /// (status, errcode) of the error.
+    fn code(&self) -> (StatusCode, &'static str) {
+        use FederationError as E;
+        match self {
+            E::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "M_UNAUTHORIZED"),
+            E::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN"),
+            E::NotFound(_) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),
+            E::NotJson(_) => (StatusCode::BAD_REQUEST, "M_NOT_JSON"),
+            E::BadJson(_) => (StatusCode::BAD_REQUEST, "M_BAD_JSON"),
+            E::InvalidParam(_) => (StatusCode::BAD_REQUEST, "M_INVALID_PARAM"),
+            E::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
+            E::Unrecognized => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
+            E::Keys(KeyError::NotFound { .. }) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),
+            E::Keys(KeyError::Storage(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
+            E::Keys(_) => (StatusCode::UNAUTHORIZED, "M_UNAUTHORIZED"),
+            E::Remote(_) => (StatusCode::BAD_GATEWAY, "M_UNKNOWN"),
+            E::Service(error) => service_code(error),
+            E::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
+        }
+    }
+}
+
+fn service_code(error: &ServiceError) -> (StatusCode, &'static str) {
+    match error {
+        ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN"),
+        ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),
+        ServiceError::BadJson(_) => (StatusCode::BAD_REQUEST, "M_BAD_JSON"),
+        ServiceError::InvalidParam(_) => (StatusCode::BAD_REQUEST, "M_INVALID_PARAM"),
+        ServiceError::MissingParam(_) => (StatusCode::BAD_REQUEST, "M_MISSING_PARAM"),
+        ServiceError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
+    }
+}
+
+impl IntoResponse for FederationError {
+    fn into_response(self) -> Response {
+        let (status, errcode) = self.code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "federation request failed");
+        } else {
+            tracing::debug!(error = %self, errcode, "federation request refused");
+        }
+        (
+            status,
+            Json(json!({"errcode": errcode, "error": self.to_string()})),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,67 @@
+//! Plexus's server-server API (issue #8): server keys and the notary
+//! ([`keys`]), `X-Matrix` request signing both ways ([`xmatrix`], [`auth`]),
+//! server discovery ([`discovery`]), the outbound client ([`client`]), the
+//! federation router ([`router`]) and its TLS listener ([`tls`]).
+//!
+//! [`Federation`] bundles what the endpoints and later features (joins,
+//! invites, the send queue) need: the domain services, the outbound client and
+//! the remote key store. It is built once and passed as `Arc<Federation>`.
+
+pub mod auth;
+mod base64;
+pub mod client;
+pub mod discovery;
+pub mod error;
+pub mod keys;
+mod routes;
+pub mod tls;
+pub mod xmatrix;
+
+use std::sync::Arc;
+
+use plexus_service::Services;
+
+pub use auth::FederationAuth;
+pub use client::{ClientError, FederationClient};
+pub use error::FederationError;
+pub use keys::{KeyError, KeyStore};
+
+/// The federation side of the server.
+pub struct Federation {
+    pub services: Arc<Services>,
+    pub client: Arc<FederationClient>,
+    pub keys: KeyStore,
+}
+
+/// Federation could not be set up (bad configuration or database).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+impl Federation {
+    /// Builds the client from `services.config.federation` and records our current key.
+    pub fn new(services: Arc<Services>) -> Result<Arc<Federation>, SetupError> {
+        keys::own::register(&services)?;
+        let client = Arc::new(FederationClient::new(services.clone())?);
+        let keys = KeyStore::new(services.clone(), client.clone());
+        Ok(Arc::new(Federation {
+            services,
+            client,
+            keys,
+        }))
+    }
+}
+
+/// The federation and key API router for `services`.
+pub fn router(services: Arc<Services>) -> Result<axum::Router, SetupError> {
+    Ok(router_for(Federation::new(services)?))
+}
+
+/// The router of an existing [`Federation`] (shared with other users of the client).
+pub fn router_for(federation: Arc<Federation>) -> axum::Router {
+    routes::routes(federation)
+}
