@@ -148,3 +148,93 @@ async fn token_in_query_parameter_is_accepted() {
         .ok();
     assert_eq!(answer["user_id"], "@alice:localhost");
 }
+
+#[tokio::test]
+async fn refresh_token_rotates_access_token() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    anon.register("alice").await;
+    let body = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "alice"},
+        "password": PASSWORD,
+        "refresh_token": true,
+    });
+    let login = anon.post(LOGIN, &body).await.ok();
+    let refresh = login["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_owned();
+    assert!(login["expires_in_ms"].is_u64(), "{login}");
+    let refreshed = anon
+        .post(
+            "/_matrix/client/v3/refresh",
+            &json!({"refresh_token": refresh}),
+        )
+        .await
+        .ok();
+    let mut client = Client::new(&server.base_url());
+    client.access_token = refreshed["access_token"].as_str().map(str::to_owned);
+    assert_ne!(
+        client.access_token.as_deref(),
+        login["access_token"].as_str()
+    );
+    assert_eq!(client.whoami().await, "@alice:localhost");
+    let reused = anon
+        .post(
+            "/_matrix/client/v3/refresh",
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
+    reused.assert_error(401, "M_UNKNOWN_TOKEN");
+}
+
+#[tokio::test]
+async fn third_party_ids_list_is_empty() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let body = alice.get("/_matrix/client/v3/account/3pid").await.ok();
+    // `threepids` is optional in the spec; absent and empty both mean none.
+    let threepids = body["threepids"].as_array().cloned().unwrap_or_default();
+    assert!(threepids.is_empty(), "{body}");
+}
+
+#[tokio::test]
+async fn to_device_message_is_delivered_once() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let bob = anon.register("bob").await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    let messages = json!({"messages": {&bob.user_id: {&bob.device_id: {"hello": "device"}}}});
+    alice
+        .put(
+            "/_matrix/client/v3/sendToDevice/org.example.ping/td1",
+            &messages,
+        )
+        .await
+        .ok();
+    let limit = std::time::Duration::from_secs(10);
+    let (event, next) = bob
+        .sync_until(Some(&since), limit, |body| {
+            body["to_device"]["events"]
+                .as_array()
+                .and_then(|e| e.first().cloned())
+        })
+        .await;
+    assert_eq!(event["type"], "org.example.ping");
+    assert_eq!(event["sender"], alice.user_id.as_str());
+    assert_eq!(event["content"]["hello"], "device");
+    let after = bob.sync(Some(&next), 0, None).await;
+    assert_eq!(
+        after["to_device"]["events"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0,
+        "delivered twice"
+    );
+}

@@ -82,3 +82,31 @@ async fn left_member_sees_nothing_after_leaving() {
         "left member read later messages: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn invited_visibility_shows_history_from_the_invite() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = room_with_visibility(&server, "invited").await;
+    alice.send_text(&room, "before invite").await;
+    alice.invite(&room, &bob.user_id).await;
+    alice.send_text(&room, "after invite").await;
+    bob.join(&room).await;
+    alice.send_text(&room, "after join").await;
+    assert_eq!(
+        bob.message_bodies(&room).await,
+        vec!["after invite", "after join"]
+    );
+}
+
+#[tokio::test]
+async fn world_readable_room_is_readable_without_joining() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = room_with_visibility(&server, "world_readable").await;
+    alice.send_text(&room, "for everyone").await;
+    let page = bob.messages_raw(&room, "b", None, 10).await.ok();
+    let chunk = page["chunk"].as_array().expect("chunk");
+    assert!(
+        complement_tests::rooms::message_bodies(chunk).contains(&"for everyone".to_owned()),
+        "{page}"
+    );
+}
