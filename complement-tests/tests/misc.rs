@@ -128,11 +128,17 @@ async fn forget_after_leave() {
     let joined = alice.post(&room_path(&room, "forget"), &json!({})).await;
     assert_eq!(joined.status, 400, "forgetting a joined room: {joined:?}");
     alice.leave(&room).await;
+    let include_leave = r#"{"room":{"include_leave":true}}"#;
+    let before = alice.sync(None, 0, Some(include_leave)).await;
+    assert!(
+        before["rooms"]["leave"].get(&room).is_some(),
+        "left room not listed with include_leave: {before}"
+    );
     alice
         .post(&room_path(&room, "forget"), &json!({}))
         .await
         .ok();
-    let body = alice.sync(None, 0, None).await;
+    let body = alice.sync(None, 0, Some(include_leave)).await;
     assert!(
         body["rooms"]["leave"].get(&room).is_none(),
         "forgotten room still in sync: {body}"
