@@ -30,9 +30,15 @@ impl TestServer {
 
     /// Runs the binary with `args`, feeding `stdin`; killed after [`CLI_TIMEOUT`].
     pub fn run_cli(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_cli_with_env(args, &[], stdin)
+    }
+
+    /// [`run_cli`](Self::run_cli) with extra (overriding) environment variables.
+    pub fn run_cli_with_env(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
         let mut child = self
             .command()
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,5 +1,6 @@
-//! `plexus user create` and `plexus user reset-password`, both offline and
-//! against a running server (through the admin socket).
+//! The binary's command line: `plexus user create` and `plexus user
+//! reset-password`, both offline and against a running server (through the
+//! admin socket), and `plexus serve` refusing a bad configuration.
 
 use complement_tests::{Registration, ServerOptions, TestServer, PASSWORD};
 
@@ -91,4 +92,51 @@ async fn reset_password_of_unknown_user_fails() {
         .cli_reset_password("nobody", PASSWORD)
         .status
         .success());
+}
+
+/// Runs `plexus serve` with `env` on a stopped server's data dir; it must
+/// exit with an error (not start serving) and say why on stderr.
+fn assert_serve_refuses(server: &TestServer, env: &[(&str, &str)], expected_in_stderr: &str) {
+    let output = server.run_cli_with_env(&["serve"], env, "");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(!output.status.success(), "serve started with {env:?}");
+    assert!(
+        stderr.contains(expected_in_stderr),
+        "stderr does not mention {expected_in_stderr:?}: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn token_mode_without_token_refuses_to_start() {
+    let mut server = TestServer::start_default().await;
+    server.stop();
+    assert_serve_refuses(
+        &server,
+        &[("PLEXUS_REGISTRATION", "token")],
+        "registration_token",
+    );
+}
+
+#[tokio::test]
+async fn unknown_plexus_variable_refuses_to_start() {
+    let mut server = TestServer::start_default().await;
+    server.stop();
+    assert_serve_refuses(
+        &server,
+        &[("PLEXUS_REGISTRATON", "open")],
+        "plexus_registraton",
+    );
+}
+
+#[tokio::test]
+async fn registration_token_validity() {
+    let options = ServerOptions::registration(Registration::Token("valid-token".into()));
+    let server = TestServer::start(options).await;
+    let anon = server.client();
+    let path = "/_matrix/client/v1/register/m.login.registration_token/validity?token=";
+    assert_eq!(
+        anon.get(&format!("{path}valid-token")).await.ok()["valid"],
+        true
+    );
+    assert_eq!(anon.get(&format!("{path}other")).await.ok()["valid"], false);
 }

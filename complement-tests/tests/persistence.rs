@@ -296,3 +296,23 @@ async fn sigkill_when_idle_keeps_state() {
         "Idle"
     );
 }
+
+#[tokio::test]
+async fn repeated_restarts_keep_state() {
+    let mut server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = alice.create_room(json!({})).await;
+    for round in 0..3 {
+        alice.send_text(&room, &format!("round {round}")).await;
+        if round % 2 == 0 {
+            server.stop();
+        } else {
+            server.kill9();
+        }
+        server.restart().await;
+    }
+    assert_eq!(
+        alice.message_bodies(&room).await,
+        ["round 0", "round 1", "round 2"]
+    );
+}
