@@ -172,8 +172,9 @@ impl TestServer {
             .append(true)
             .open(self.log_path())
             .expect("log file");
-        let child = self
-            .command()
+        let mut command = self.command();
+        die_with_parent(&mut command);
+        let child = command
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
@@ -216,23 +217,33 @@ impl TestServer {
         );
     }
 
-    /// Stops gracefully (SIGTERM) and waits for the exit.
+    /// Stops gracefully (SIGTERM) and waits for the exit; panics after
+    /// [`STOP_TIMEOUT`].
     pub fn stop(&mut self) -> ExitStatus {
+        match self.stop_within(STOP_TIMEOUT) {
+            Some(status) => status,
+            None => panic!(
+                "plexus did not exit within {STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
+                self.log()
+            ),
+        }
+    }
+
+    /// Sends SIGTERM and waits up to `limit`. `None`: still running then, so
+    /// it was SIGKILLed instead.
+    pub fn stop_within(&mut self, limit: Duration) -> Option<ExitStatus> {
         let mut child = self.child.take().expect("server not running");
         signal(&child, libc::SIGTERM);
-        let deadline = Instant::now() + STOP_TIMEOUT;
+        let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(status) = child.try_wait().expect("try_wait") {
-                return status;
+                return Some(status);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!(
-            "plexus did not exit within {STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
-            self.log()
-        );
+        None
     }
 
     /// Kills the process with SIGKILL (a crash) and reaps it.
@@ -266,6 +277,22 @@ impl Drop for TestServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// The server gets SIGKILL if the test thread that spawned it dies without
+/// running `Drop` (the test binary killed by a timeout), so no orphan keeps
+/// running. The thread is the test's own, which outlives its servers.
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 
