@@ -7,6 +7,7 @@
 //! and the requirement that events be signed by the sender's server) need keys and IO, so the
 //! caller performs them before calling into this crate.
 
+mod cache;
 mod context;
 mod create;
 mod membership;
@@ -26,8 +27,8 @@ use ruma::{
     RoomId,
 };
 
-pub(crate) use self::context::{content_str as content_str_of, RoomContext};
-pub(crate) use self::{create::room_creators as room_creators_of, power_levels::PowerLevels};
+pub(crate) use self::cache::ParseCache;
+pub(crate) use self::context::RoomContext;
 pub use self::{power_levels::UserPowerLevel, selection::auth_types_for_event};
 use crate::{event::state_key_of, AuthError, Event};
 
@@ -42,17 +43,28 @@ pub fn check_auth<E: Event>(
     event: &E,
     fetch_state: impl Fn(&StateEventType, &str) -> Option<E>,
 ) -> Result<(), AuthError> {
+    check_auth_cached(rules, event, fetch_state, &ParseCache::default())
+}
+
+/// [`check_auth`] parsing event contents through `cache`, which state resolution shares
+/// across all its checks.
+pub(crate) fn check_auth_cached<E: Event>(
+    rules: &AuthorizationRules,
+    event: &E,
+    fetch_state: impl Fn(&StateEventType, &str) -> Option<E>,
+    cache: &ParseCache,
+) -> Result<(), AuthError> {
     // Rule 1: the create event depends on no state.
     if *event.event_type() == TimelineEventType::RoomCreate {
         return create::check_create_event(rules, event);
     }
-    let room = RoomContext::load(rules, &fetch_state)?;
+    let room = RoomContext::load(rules, &fetch_state, cache)?;
     if rules.room_create_event_id_as_room_id {
         check_room_id_names_create(event, &room.create)?;
     }
     // "If the content of the m.room.create event has m.federate set to false, and the sender
     // domain of the event does not match the sender domain of the create event, reject."
-    if !create::room_federates(&room.create)?
+    if !create::room_federates(&cache.content(&room.create))?
         && event.sender().server_name() != room.create.sender().server_name()
     {
         return Err(AuthError::NotFederated);

@@ -17,7 +17,7 @@ use ruma::{
     EventId, OwnedEventId,
 };
 
-use crate::{Event, ResolveError, StateMap};
+use crate::{auth::ParseCache, Event, ResolveError, StateMap};
 
 /// Resolves a set of forked room states into one, with the algorithm the room version uses.
 ///
@@ -142,13 +142,13 @@ fn distinct_values(
 
 /// A power event: `m.room.power_levels`, `m.room.join_rules`, or a kick/ban (`m.room.member`
 /// with membership `leave` or `ban` whose sender is not the target).
-pub(crate) fn is_power_event<E: Event>(event: &E) -> bool {
+pub(crate) fn is_power_event<E: Event>(event: &E, cache: &ParseCache) -> bool {
     match event.event_type() {
         TimelineEventType::RoomPowerLevels | TimelineEventType::RoomJoinRules => {
             event.state_key() == Some("")
         }
         TimelineEventType::RoomMember => {
-            let membership = crate::auth::content_str_of(event, "membership");
+            let membership = cache.content_str(event, "membership");
             matches!(membership.as_deref(), Some("leave" | "ban"))
                 && event.state_key() != Some(event.sender().as_str())
         }

@@ -1,13 +1,12 @@
 //! The view of room state that the authorization rules read: creators, power levels,
 //! memberships and join rules, all looked up through the caller's `fetch_state`.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, rc::Rc};
 
 use ruma::{events::StateEventType, room_version_rules::AuthorizationRules, OwnedUserId, UserId};
-use serde_json::Value;
 
 use super::{
-    create::room_creators,
+    cache::ParseCache,
     power_levels::{PowerLevels, UserPowerLevel},
 };
 use crate::{AuthError, Event};
@@ -16,8 +15,10 @@ use crate::{AuthError, Event};
 pub(crate) struct RoomContext<'a, E> {
     pub rules: &'a AuthorizationRules,
     pub create: E,
-    pub creators: BTreeSet<OwnedUserId>,
-    pub power_levels: Option<PowerLevels>,
+    pub creators: Rc<BTreeSet<OwnedUserId>>,
+    pub power_levels: Option<Rc<PowerLevels>>,
+    /// Where every event content the rules read is parsed (once).
+    pub cache: &'a ParseCache,
     fetch_state: &'a dyn Fn(&StateEventType, &str) -> Option<E>,
 }
 
@@ -26,18 +27,20 @@ impl<'a, E: Event> RoomContext<'a, E> {
     pub fn load(
         rules: &'a AuthorizationRules,
         fetch_state: &'a dyn Fn(&StateEventType, &str) -> Option<E>,
+        cache: &'a ParseCache,
     ) -> Result<Self, AuthError> {
         let create =
             fetch_state(&StateEventType::RoomCreate, "").ok_or(AuthError::MissingCreate)?;
-        let creators = room_creators(rules, &create)?;
+        let creators = cache.creators(rules, &create)?;
         let power_levels = fetch_state(&StateEventType::RoomPowerLevels, "")
-            .map(|event| PowerLevels::parse(rules, event.content().get()))
+            .map(|event| cache.power_levels(rules, &event))
             .transpose()?;
         Ok(Self {
             rules,
             create,
             creators,
             power_levels,
+            cache,
             fetch_state,
         })
     }
@@ -81,7 +84,7 @@ impl<'a, E: Event> RoomContext<'a, E> {
     /// A user's current membership; `leave` when the state has no member event for them.
     pub fn membership(&self, user: &str) -> String {
         self.state(&StateEventType::RoomMember, user)
-            .and_then(|event| content_str(&event, "membership"))
+            .and_then(|event| self.cache.content_str(&event, "membership"))
             .unwrap_or_else(|| "leave".to_owned())
     }
 
@@ -91,13 +94,7 @@ impl<'a, E: Event> RoomContext<'a, E> {
     /// reject" (rule 5.3.7), so without join rules nobody can join except the creator.
     pub fn join_rule(&self) -> String {
         self.state(&StateEventType::RoomJoinRules, "")
-            .and_then(|event| content_str(&event, "join_rule"))
+            .and_then(|event| self.cache.content_str(&event, "join_rule"))
             .unwrap_or_default()
     }
-}
-
-/// A top-level string property of an event's content.
-pub(crate) fn content_str<E: Event>(event: &E, key: &str) -> Option<String> {
-    let content: Value = serde_json::from_str(event.content().get()).ok()?;
-    content.get(key)?.as_str().map(str::to_owned)
 }

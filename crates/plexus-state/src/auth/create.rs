@@ -57,11 +57,13 @@ pub(crate) fn check_create_event<E: Event>(
 
 /// The room creators: `content.creator` before v11, the `sender` from v11, plus
 /// `additional_creators` from v12.
+/// `content` is the create event's parsed content (see [`super::cache::ParseCache`]).
 pub(crate) fn room_creators<E: Event>(
     rules: &AuthorizationRules,
     create: &E,
+    content: &Result<Map<String, Value>, String>,
 ) -> Result<BTreeSet<OwnedUserId>, AuthError> {
-    let content = parse_content(create)?;
+    let content = create_content(content)?;
     let mut creators = BTreeSet::new();
     if rules.use_room_create_sender {
         creators.insert(create.sender().to_owned());
@@ -82,8 +84,11 @@ pub(crate) fn room_creators<E: Event>(
 }
 
 /// Whether the create event allows other servers to take part (`m.federate`, default true).
-pub(crate) fn room_federates<E: Event>(create: &E) -> Result<bool, AuthError> {
-    Ok(parse_content(create)?.get("m.federate") != Some(&Value::Bool(false)))
+/// `content` is the create event's parsed content.
+pub(crate) fn room_federates(
+    content: &Result<Map<String, Value>, String>,
+) -> Result<bool, AuthError> {
+    Ok(create_content(content)?.get("m.federate") != Some(&Value::Bool(false)))
 }
 
 fn parse_additional_creators(value: &Value) -> Result<Vec<OwnedUserId>, String> {
@@ -103,5 +108,14 @@ fn parse_additional_creators(value: &Value) -> Result<Vec<OwnedUserId>, String> 
 
 fn parse_content<E: Event>(event: &E) -> Result<Map<String, Value>, AuthError> {
     serde_json::from_str(event.content().get())
+        .map_err(|e| AuthError::Malformed(format!("m.room.create content: {e}")))
+}
+
+/// The create event's content object, or the error for unparseable content.
+fn create_content(
+    content: &Result<Map<String, Value>, String>,
+) -> Result<&Map<String, Value>, AuthError> {
+    content
+        .as_ref()
         .map_err(|e| AuthError::Malformed(format!("m.room.create content: {e}")))
 }

@@ -19,7 +19,10 @@ pub(crate) fn check_membership<E: Event>(
     let Some(target) = event.state_key() else {
         return reject("no state_key");
     };
-    let content: Map<String, Value> = serde_json::from_str(event.content().get())
+    let parsed = room.cache.content(event);
+    let content = parsed
+        .as_ref()
+        .as_ref()
         .map_err(|e| AuthError::Malformed(format!("m.room.member content: {e}")))?;
     let Some(membership) = content.get("membership").and_then(Value::as_str) else {
         return reject("no membership in content");
@@ -29,8 +32,8 @@ pub(crate) fn check_membership<E: Event>(
     // 5.2 (v8+), the join_authorised_via_users_server signature, is checked by the caller,
     // which holds the signing keys.
     match membership {
-        "join" => check_join(room, event, &target, &content),
-        "invite" => check_invite(room, event, &target, &content),
+        "join" => check_join(room, event, &target, content),
+        "invite" => check_invite(room, event, &target, content),
         "leave" => check_leave(room, event, &target),
         "ban" => check_ban(room, event, &target),
         "knock" if room.rules.knocking => check_knock(room, event, &target),

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    power_levels::{UserPowerLevel, INT_FIELDS},
-    PowerLevels, RoomContext,
+    power_levels::{PowerLevels, UserPowerLevel, INT_FIELDS},
+    RoomContext,
 };
 use crate::{AuthError, Event};
 
@@ -18,7 +18,7 @@ pub(crate) fn check_power_levels<E: Event>(
     event: &E,
 ) -> Result<(), AuthError> {
     // 10.1–10.3: integer (or, before v10, stringy/floaty) values and valid user IDs.
-    let new = PowerLevels::parse(room.rules, event.content().get())?;
+    let new = room.cache.power_levels(room.rules, event)?;
     // 10.4 (v12): "If the users property in content contains the sender of the m.room.create
     // event or any of the additional_creators, reject."
     if room.rules.explicitly_privilege_room_creators {

@@ -53,11 +53,13 @@ pub(crate) struct PowerLevels {
 }
 
 impl PowerLevels {
-    /// Parses and validates power levels content (rules 10.1–10.3 of the authorization rules).
-    pub fn parse(rules: &AuthorizationRules, content: &str) -> Result<Self, AuthError> {
+    /// Validates power levels content, already parsed as a JSON object (rules 10.1–10.3 of
+    /// the authorization rules).
+    pub fn from_content(
+        rules: &AuthorizationRules,
+        content: &Map<String, Value>,
+    ) -> Result<Self, AuthError> {
         let malformed = |why: String| AuthError::PowerLevels(why);
-        let content: Map<String, Value> =
-            serde_json::from_str(content).map_err(|e| malformed(format!("content: {e}")))?;
         let mut levels = PowerLevels::default();
         for field in INT_FIELDS {
             if let Some(value) = content.get(field) {
@@ -66,12 +68,12 @@ impl PowerLevels {
                 levels.fields.insert(field, level);
             }
         }
-        levels.events = parse_level_map(rules, &content, "events")?;
+        levels.events = parse_level_map(rules, content, "events")?;
         // Before v6 `notifications` played no part in authorization; tolerate anything there.
         if rules.limit_notifications_power_levels {
-            levels.notifications = parse_level_map(rules, &content, "notifications")?;
+            levels.notifications = parse_level_map(rules, content, "notifications")?;
         }
-        for (user, level) in parse_level_map(rules, &content, "users")? {
+        for (user, level) in parse_level_map(rules, content, "users")? {
             let user = UserId::parse(user.as_str())
                 .map_err(|e| malformed(format!("`users` key {user:?} is not a user ID: {e}")))?;
             levels.users.insert(user, level);

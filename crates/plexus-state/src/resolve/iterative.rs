@@ -7,7 +7,12 @@ use ruma::{
 };
 use tracing::debug;
 
-use crate::{auth_types_for_event, check_auth, event::state_key_of, Event, ResolveError, StateMap};
+use crate::{
+    auth::{check_auth_cached, ParseCache},
+    auth_types_for_event,
+    event::state_key_of,
+    Event, ResolveError, StateMap,
+};
 
 /// A partially resolved state: the events applied so far (`overlay`) on top of an unchanged
 /// `base` (the unconflicted state map in v2, nothing in v2.1). Keeping the base borrowed avoids
@@ -33,6 +38,7 @@ pub(crate) fn iterative_auth_checks<'a, E: Event>(
     sorted: &[OwnedEventId],
     mut state: LayeredState<'a>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
+    cache: &ParseCache,
 ) -> Result<LayeredState<'a>, ResolveError> {
     for id in sorted {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
@@ -46,7 +52,7 @@ pub(crate) fn iterative_auth_checks<'a, E: Event>(
                 .get(&(kind.clone(), state_key.to_owned()))
                 .and_then(|id| fetch_event(id))
         };
-        match check_auth(rules, &event, lookup) {
+        match check_auth_cached(rules, &event, lookup, cache) {
             Ok(()) => {
                 state.overlay.insert(key, id.clone());
             }

@@ -12,10 +12,7 @@ use ruma::{
 };
 
 use super::power_levels_auth_event;
-use crate::{
-    auth::{room_creators_of, PowerLevels},
-    Event, ResolveError, UserPowerLevel,
-};
+use crate::{auth::ParseCache, Event, ResolveError, UserPowerLevel};
 
 /// Sorts `events` (already closed under "auth chain ∩ full conflicted set") so that each
 /// event follows its auth events, choosing at each step the candidate whose sender has the
@@ -25,6 +22,7 @@ pub(crate) fn reverse_topological_power_sort<E: Event>(
     rules: &AuthorizationRules,
     events: &HashSet<OwnedEventId>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
+    cache: &ParseCache,
 ) -> Result<Vec<OwnedEventId>, ResolveError> {
     // For each event: how many of its auth events in the set are still unsorted, and which
     // events in the set cite it.
@@ -41,7 +39,7 @@ pub(crate) fn reverse_topological_power_sort<E: Event>(
         for auth in auth_in_set {
             cited_by.entry(auth).or_default().push(id);
         }
-        let power = sender_power_from_auth_events(rules, &event, fetch_event);
+        let power = sender_power_from_auth_events(rules, &event, fetch_event, cache);
         sort_keys.insert(id, (Reverse(power), event.origin_server_ts(), id.clone()));
     }
     let mut ready: BinaryHeap<Reverse<PowerSortKey>> = pending_auth
@@ -77,9 +75,10 @@ pub(crate) fn sender_power_from_auth_events<E: Event>(
     rules: &AuthorizationRules,
     event: &E,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
+    cache: &ParseCache,
 ) -> UserPowerLevel {
     let create = room_create_for(rules, event, fetch_event);
-    let creators = create.and_then(|create| room_creators_of(rules, &create).ok());
+    let creators = create.and_then(|create| cache.creators(rules, &create).ok());
     let is_creator = creators
         .as_ref()
         .is_some_and(|c| c.contains(event.sender()));
@@ -87,7 +86,7 @@ pub(crate) fn sender_power_from_auth_events<E: Event>(
         return UserPowerLevel::Infinite;
     }
     let power_levels = power_levels_auth_event(event, fetch_event)
-        .and_then(|pl| PowerLevels::parse(rules, pl.content().get()).ok());
+        .and_then(|pl| cache.power_levels(rules, &pl).ok());
     match power_levels {
         Some(levels) => UserPowerLevel::Int(levels.user_level(event.sender())),
         None if is_creator => UserPowerLevel::Int(100),

@@ -16,7 +16,7 @@ use super::{
     split_conflicted,
     subgraph::conflicted_state_subgraph,
 };
-use crate::{Event, ResolveError, StateMap};
+use crate::{auth::ParseCache, Event, ResolveError, StateMap};
 
 /// The spec's five-step algorithm.
 pub(super) fn resolve<E: Event>(
@@ -32,11 +32,15 @@ pub(super) fn resolve<E: Event>(
         return Ok(unconflicted);
     }
     let full_conflicted = full_conflicted_set(v2_rules, &conflicted, auth_chains, fetch_event);
+    // One parse per event content for the whole resolution.
+    let cache = ParseCache::default();
 
     // Step 1: power events plus the parts of their auth chains in the full conflicted set,
     // in reverse topological power order.
-    let power_events = power_events_with_auth_chains(options, &full_conflicted, fetch_event);
-    let sorted_power = reverse_topological_power_sort(auth_rules, &power_events, fetch_event)?;
+    let power_events =
+        power_events_with_auth_chains(options, &full_conflicted, fetch_event, &cache);
+    let sorted_power =
+        reverse_topological_power_sort(auth_rules, &power_events, fetch_event, &cache)?;
 
     // Step 2: iterative auth checks from the unconflicted state (v2) or nothing (v2.1).
     let base =
@@ -45,7 +49,7 @@ pub(super) fn resolve<E: Event>(
         base,
         overlay: StateMap::new(),
     };
-    let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event)?;
+    let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event, &cache)?;
 
     // Step 3: everything else, in mainline order of the partially resolved power levels.
     let remaining: HashSet<OwnedEventId> =
@@ -55,7 +59,7 @@ pub(super) fn resolve<E: Event>(
     let sorted_rest = mainline_sort(&remaining, resolved_power_levels, fetch_event)?;
 
     // Step 4: iterative auth checks on top of the partial state.
-    let resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event)?;
+    let resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event, &cache)?;
 
     // Step 5: the unconflicted state map wins wherever it has an entry.
     let overlay = resolved.overlay;
@@ -111,10 +115,11 @@ fn power_events_with_auth_chains<E: Event>(
     options: ResolveOptions,
     full_conflicted: &HashSet<OwnedEventId>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
+    cache: &ParseCache,
 ) -> HashSet<OwnedEventId> {
     let mut stack: Vec<OwnedEventId> = full_conflicted
         .iter()
-        .filter(|id| fetch_event(id).is_some_and(|event| is_power_event(&event)))
+        .filter(|id| fetch_event(id).is_some_and(|event| is_power_event(&event, cache)))
         .cloned()
         .collect();
     // One shared walk over the union of the auth chains: an event reached once need not be

@@ -1,0 +1,98 @@
+//! Memoised parsing of event contents.
+//!
+//! The authorization rules read the same few events over and over: every check in a state
+//! resolution looks at the create event, the power levels and a couple of memberships, and
+//! parsing their JSON dominated resolution time. A [`ParseCache`] remembers each event's parsed
+//! content, power levels and creators by event ID. [`crate::check_auth`] uses a fresh cache
+//! per call; state resolution shares one across all its checks.
+//!
+//! A cache must only ever see one room version's rules, as the parsed power levels and
+//! creators depend on them.
+
+use std::{
+    cell::RefCell,
+    collections::{BTreeSet, HashMap},
+    rc::Rc,
+};
+
+use ruma::{room_version_rules::AuthorizationRules, EventId, OwnedEventId, OwnedUserId};
+use serde_json::{Map, Value};
+
+use super::{create::room_creators, power_levels::PowerLevels};
+use crate::{AuthError, Event};
+
+/// An event's content as a JSON object, or the parse error's message.
+pub(crate) type ParsedContent = Rc<Result<Map<String, Value>, String>>;
+
+/// Parsed contents, power levels and creators, keyed by event ID.
+#[derive(Default)]
+pub(crate) struct ParseCache {
+    contents: Memo<ParsedContent>,
+    power_levels: Memo<Result<Rc<PowerLevels>, AuthError>>,
+    creators: Memo<Result<Rc<BTreeSet<OwnedUserId>>, AuthError>>,
+}
+
+impl ParseCache {
+    /// The event's content parsed as a JSON object.
+    pub fn content<E: Event>(&self, event: &E) -> ParsedContent {
+        self.contents.get_or_insert_with(event.event_id(), || {
+            Rc::new(serde_json::from_str(event.content().get()).map_err(|e| e.to_string()))
+        })
+    }
+
+    /// A top-level string property of the event's content.
+    pub fn content_str<E: Event>(&self, event: &E, key: &str) -> Option<String> {
+        let content = self.content(event);
+        let value = content.as_ref().as_ref().ok()?.get(key)?;
+        value.as_str().map(str::to_owned)
+    }
+
+    /// The event's content parsed and validated as power levels.
+    pub fn power_levels<E: Event>(
+        &self,
+        rules: &AuthorizationRules,
+        event: &E,
+    ) -> Result<Rc<PowerLevels>, AuthError> {
+        self.power_levels.get_or_insert_with(event.event_id(), || {
+            let content = self.content(event);
+            let content = content
+                .as_ref()
+                .as_ref()
+                .map_err(|e| AuthError::PowerLevels(format!("content: {e}")))?;
+            PowerLevels::from_content(rules, content).map(Rc::new)
+        })
+    }
+
+    /// The room creators named by a create event.
+    pub fn creators<E: Event>(
+        &self,
+        rules: &AuthorizationRules,
+        create: &E,
+    ) -> Result<Rc<BTreeSet<OwnedUserId>>, AuthError> {
+        self.creators.get_or_insert_with(create.event_id(), || {
+            room_creators(rules, create, &self.content(create)).map(Rc::new)
+        })
+    }
+}
+
+/// A memo table from event ID to a cheaply cloned value.
+struct Memo<T>(RefCell<HashMap<OwnedEventId, T>>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self(RefCell::new(HashMap::new()))
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    /// The value for `id`, computing it on first use. The table is not borrowed while
+    /// `compute` runs, so `compute` may consult other memo tables (or this one).
+    fn get_or_insert_with(&self, id: &EventId, compute: impl FnOnce() -> T) -> T {
+        if let Some(value) = self.0.borrow().get(id) {
+            return value.clone();
+        }
+        let value = compute();
+        self.0.borrow_mut().insert(id.to_owned(), value.clone());
+        value
+    }
+}
