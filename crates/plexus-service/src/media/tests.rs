@@ -116,3 +116,52 @@ async fn unknown_remote_and_malformed_ids_are_not_found() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_uploads_to_one_created_id_store_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1 << 20);
+    let (id, _) = s.create_media_id(&alice()).unwrap();
+    let tasks: Vec<_> = (0..4u8)
+        .map(|i| {
+            let (s, id) = (s.clone(), id.clone());
+            tokio::spawn(async move { upload(&s, &alice(), &[i; 10], Some(&id)).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => stored += 1,
+            Err(ServiceError::CannotOverwriteMedia(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(stored, 1);
+    assert_eq!(
+        s.media_usage(&alice()).unwrap(),
+        10,
+        "only the stored upload counts"
+    );
+}
+
+#[test]
+fn media_keys_load_from_the_file_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "[media]\nmax_upload_bytes = 1234\n").unwrap();
+    let vars = [
+        ("PLEXUS_MEDIA_USER_QUOTA_BYTES", "99"),
+        ("PLEXUS_MEDIA_LEGACY_UNAUTHENTICATED", "true"),
+    ];
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = Config::load(Some(&path), vars).unwrap();
+    assert_eq!(config.media.max_upload_bytes, 1234);
+    assert_eq!(config.media.user_quota_bytes, 99);
+    assert!(config.media.legacy_unauthenticated);
+    let defaults = Config::default().media;
+    assert_eq!(
+        (defaults.max_upload_bytes, defaults.user_quota_bytes),
+        (50 << 20, 1 << 30)
+    );
+    assert!(!defaults.legacy_unauthenticated);
+}
