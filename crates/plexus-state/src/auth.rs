@@ -29,6 +29,7 @@ use ruma::{
 
 pub(crate) use self::cache::ParseCache;
 pub(crate) use self::context::RoomContext;
+pub(crate) use self::selection::{auth_types_with_content, MemberSelection};
 pub use self::{power_levels::UserPowerLevel, selection::auth_types_for_event};
 use crate::{event::state_key_of, AuthError, Event};
 

@@ -75,5 +75,21 @@ forward_event_impl!(&E, Arc<E>);
 /// The state map key of a state event.
 pub(crate) fn state_key_of<E: Event>(event: &E) -> Option<(StateEventType, String)> {
     let state_key = event.state_key()?;
-    Some((event.event_type().to_string().into(), state_key.to_owned()))
+    Some((state_event_type(event.event_type()), state_key.to_owned()))
+}
+
+/// The state event type with the same name as `kind`.
+///
+/// The types the authorization rules look at are mapped directly: going through the type's
+/// name (formatting it, then matching the string against every known type) was a measurable
+/// part of state resolution.
+pub(crate) fn state_event_type(kind: &TimelineEventType) -> StateEventType {
+    match kind {
+        TimelineEventType::RoomCreate => StateEventType::RoomCreate,
+        TimelineEventType::RoomMember => StateEventType::RoomMember,
+        TimelineEventType::RoomPowerLevels => StateEventType::RoomPowerLevels,
+        TimelineEventType::RoomJoinRules => StateEventType::RoomJoinRules,
+        TimelineEventType::RoomThirdPartyInvite => StateEventType::RoomThirdPartyInvite,
+        other => other.to_string().into(),
+    }
 }

@@ -5,7 +5,7 @@ use ruma::{
     room_version_rules::AuthorizationRules,
     UserId,
 };
-use serde_json::{value::RawValue, Value};
+use serde_json::{value::RawValue, Map, Value};
 
 use crate::AuthError;
 
@@ -22,6 +22,35 @@ pub fn auth_types_for_event(
     state_key: Option<&str>,
     content: &RawValue,
 ) -> Result<Vec<(StateEventType, String)>, AuthError> {
+    let parse_content = || {
+        let content: Value = serde_json::from_str(content.get())
+            .map_err(|e| AuthError::Malformed(format!("m.room.member content: {e}")))?;
+        // A non-object has no `membership`, which the membership selection reports.
+        Ok(match content {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        })
+    };
+    auth_types_with_content(rules, kind, sender, state_key, |select| {
+        select(&parse_content()?)
+    })
+}
+
+/// Receives the parsed content of an `m.room.member` event.
+pub(crate) type MemberSelection<'s> =
+    &'s mut dyn FnMut(&Map<String, Value>) -> Result<(), AuthError>;
+
+/// [`auth_types_for_event`] with the content supplied by `with_member_content`, which is
+/// only called for `m.room.member` events (other events' contents play no part, and need not
+/// even parse). It hands the member event's content object to the selection it is given, so
+/// that the caller may lend out content it has already parsed.
+pub(crate) fn auth_types_with_content(
+    rules: &AuthorizationRules,
+    kind: &TimelineEventType,
+    sender: &UserId,
+    state_key: Option<&str>,
+    with_member_content: impl FnOnce(MemberSelection<'_>) -> Result<(), AuthError>,
+) -> Result<Vec<(StateEventType, String)>, AuthError> {
     // "The auth_events for the m.room.create event in a room is empty."
     if *kind == TimelineEventType::RoomCreate {
         return Ok(Vec::new());
@@ -34,7 +63,11 @@ pub fn auth_types_for_event(
     selected.push((StateEventType::RoomMember, sender.to_string()));
 
     if *kind == TimelineEventType::RoomMember {
-        push_membership_auth_types(rules, state_key, content, &mut selected)?;
+        let target = state_key
+            .ok_or_else(|| AuthError::Malformed("m.room.member event without state_key".into()))?;
+        with_member_content(&mut |content| {
+            push_membership_auth_types(rules, target, content, &mut selected)
+        })?;
     }
     Ok(selected)
 }
@@ -42,14 +75,10 @@ pub fn auth_types_for_event(
 /// The extra selections for an `m.room.member` event.
 fn push_membership_auth_types(
     rules: &AuthorizationRules,
-    state_key: Option<&str>,
-    content: &RawValue,
+    target: &str,
+    content: &Map<String, Value>,
     selected: &mut Vec<(StateEventType, String)>,
 ) -> Result<(), AuthError> {
-    let target = state_key
-        .ok_or_else(|| AuthError::Malformed("m.room.member event without state_key".into()))?;
-    let content: Value = serde_json::from_str(content.get())
-        .map_err(|e| AuthError::Malformed(format!("m.room.member content: {e}")))?;
     let membership = content
         .get("membership")
         .and_then(Value::as_str)

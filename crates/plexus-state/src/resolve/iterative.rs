@@ -8,10 +8,9 @@ use ruma::{
 use tracing::debug;
 
 use crate::{
-    auth::{check_auth_cached, ParseCache},
-    auth_types_for_event,
+    auth::{auth_types_with_content, check_auth_cached, MemberSelection, ParseCache},
     event::state_key_of,
-    Event, ResolveError, StateMap,
+    AuthError, Event, ResolveError, StateMap,
 };
 
 /// A partially resolved state: the events applied so far (`overlay`) on top of an unchanged
@@ -33,7 +32,7 @@ impl LayeredState<'_> {
 /// Applies each event of `sorted` to `state` if it passes the authorization rules against that
 /// state. A required state slot missing from `state` falls back to the event's own
 /// (non-rejected) auth event for that slot.
-pub(crate) fn iterative_auth_checks<'a, E: Event>(
+pub(crate) fn iterative_auth_checks<'a, E: Event + Clone>(
     rules: &AuthorizationRules,
     sorted: &[OwnedEventId],
     mut state: LayeredState<'a>,
@@ -43,15 +42,11 @@ pub(crate) fn iterative_auth_checks<'a, E: Event>(
     for id in sorted {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
         let key = state_key_of(&event).ok_or_else(|| ResolveError::NotAStateEvent(id.clone()))?;
-        let Some(auth_state) = auth_state_for(rules, &event, &state, fetch_event) else {
+        let Some(auth_state) = auth_state_for(rules, &event, &state, fetch_event, cache) else {
             debug!(event_id = %id, "skipping event with malformed membership content");
             continue;
         };
-        let lookup = |kind: &StateEventType, state_key: &str| {
-            auth_state
-                .get(&(kind.clone(), state_key.to_owned()))
-                .and_then(|id| fetch_event(id))
-        };
+        let lookup = |kind: &StateEventType, state_key: &str| auth_state.get(kind, state_key);
         match check_auth_cached(rules, &event, lookup, cache) {
             Ok(()) => {
                 state.overlay.insert(key, id.clone());
@@ -62,23 +57,53 @@ pub(crate) fn iterative_auth_checks<'a, E: Event>(
     Ok(state)
 }
 
+/// The handful of state slots one event is checked against, with their events already
+/// fetched. A short list scanned linearly: cheaper than hashing keys into a map for the
+/// five or six entries an event needs.
+struct AuthState<E> {
+    /// Later entries for the same slot replace earlier ones; `None` is a slot whose event
+    /// could not be fetched.
+    slots: Vec<(StateEventType, String, Option<E>)>,
+}
+
+impl<E: Clone> AuthState<E> {
+    fn insert(&mut self, kind: StateEventType, state_key: String, event: Option<E>) {
+        match self
+            .slots
+            .iter_mut()
+            .find(|(k, s, _)| *k == kind && *s == state_key)
+        {
+            Some(slot) => slot.2 = event,
+            None => self.slots.push((kind, state_key, event)),
+        }
+    }
+
+    fn get(&self, kind: &StateEventType, state_key: &str) -> Option<E> {
+        let (_, _, event) = self
+            .slots
+            .iter()
+            .find(|(k, s, _)| k == kind && s == state_key)?;
+        event.clone()
+    }
+}
+
 /// The state an event is checked against: its own non-rejected auth events, overridden by the
 /// partially resolved state for every slot the auth events selection names. In v12 the
 /// create event comes from the room ID. `None` when the event's content is too malformed to
 /// select auth events for; such an event can never pass.
-fn auth_state_for<E: Event>(
+fn auth_state_for<E: Event + Clone>(
     rules: &AuthorizationRules,
     event: &E,
     state: &LayeredState<'_>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
-) -> Option<StateMap<OwnedEventId>> {
-    let mut auth_state = StateMap::new();
-    for auth_id in event.auth_events() {
-        let Some(auth_event) = fetch_event(auth_id) else {
-            continue;
-        };
+    cache: &ParseCache,
+) -> Option<AuthState<E>> {
+    let mut auth_state = AuthState {
+        slots: Vec::with_capacity(6),
+    };
+    for auth_event in event.auth_events().filter_map(fetch_event) {
         if let (false, Some(key)) = (auth_event.rejected(), state_key_of(&auth_event)) {
-            auth_state.insert(key, auth_id.to_owned());
+            auth_state.insert(key.0, key.1, Some(auth_event));
         }
     }
     if rules.room_create_event_id_as_room_id && *event.event_type() != TimelineEventType::RoomCreate
@@ -87,24 +112,41 @@ fn auth_state_for<E: Event>(
             EventId::parse(format!("${}", room.as_str().trim_start_matches('!'))).ok()
         });
         if let Some(create_id) = create_id {
-            auth_state.insert((StateEventType::RoomCreate, String::new()), create_id);
+            let create = fetch_event(&create_id);
+            auth_state.insert(StateEventType::RoomCreate, String::new(), create);
         }
     }
-    let selected = auth_types_for_event(
+    for (kind, state_key) in selected_auth_types(rules, event, cache)? {
+        let usable = state
+            .get(&(kind.clone(), state_key.clone()))
+            .and_then(|id| fetch_event(id))
+            .filter(|e| !e.rejected());
+        if let Some(usable) = usable {
+            auth_state.insert(kind, state_key, Some(usable));
+        }
+    }
+    Some(auth_state)
+}
+
+/// The auth events selection for `event`, reading member contents through the cache.
+fn selected_auth_types<E: Event>(
+    rules: &AuthorizationRules,
+    event: &E,
+    cache: &ParseCache,
+) -> Option<Vec<(StateEventType, String)>> {
+    let with_member_content = |select: MemberSelection<'_>| {
+        let content = cache.content(event);
+        match content.as_ref() {
+            Ok(content) => select(content),
+            Err(e) => Err(AuthError::Malformed(format!("m.room.member content: {e}"))),
+        }
+    };
+    auth_types_with_content(
         rules,
         event.event_type(),
         event.sender(),
         event.state_key(),
-        event.content(),
+        with_member_content,
     )
-    .ok()?;
-    for key in selected {
-        let usable = state
-            .get(&key)
-            .filter(|id| fetch_event(id).is_some_and(|e| !e.rejected()));
-        if let Some(id) = usable {
-            auth_state.insert(key, id.clone());
-        }
-    }
-    Some(auth_state)
+    .ok()
 }

@@ -19,7 +19,7 @@ use super::{
 use crate::{auth::ParseCache, Event, ResolveError, StateMap};
 
 /// The spec's five-step algorithm.
-pub(super) fn resolve<E: Event>(
+pub(super) fn resolve<E: Event + Clone>(
     options: ResolveOptions,
     auth_rules: &AuthorizationRules,
     v2_rules: &StateResolutionV2Rules,
