@@ -1,19 +1,25 @@
-//! `plexus serve`: open the data directory, bind the client listener, run
-//! until SIGTERM/SIGINT, then stop accepting, finish in-flight requests and
-//! flush the database.
+//! `plexus serve`: open the data directory, bind the client listener (and the
+//! federation listener when `federation.enabled`), run until SIGTERM/SIGINT,
+//! then stop accepting, finish in-flight requests and flush the database.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use plexus_core::Config;
 use plexus_service::Services;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::{
+    signal::unix::{signal, SignalKind},
+    sync::watch,
+    task::JoinHandle,
+};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let listen = config.client_listen;
     let services = Services::open(config).context("opening the data directory")?;
     let admin = crate::admin_socket::spawn(services.clone())?;
+    let (stop, stopping) = watch::channel(false);
+    let federation = spawn_federation(&services, stopping.clone()).await?;
     let app = plexus_client_api::router(services.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -24,14 +30,56 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "Plexus is listening"
     );
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stopped(stopping))
         .await?;
+    if let Some(federation) = federation {
+        federation.await?.context("federation listener")?;
+    }
     admin.abort();
     services.shutdown()?;
     crate::admin_socket::remove(&services);
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Starts the federation and key API listener (TLS when `tls_cert`/`tls_key` are set).
+async fn spawn_federation(
+    services: &Arc<Services>,
+    stopping: watch::Receiver<bool>,
+) -> anyhow::Result<Option<JoinHandle<std::io::Result<()>>>> {
+    let config = &services.config.federation;
+    if !config.enabled {
+        return Ok(None);
+    }
+    let app = plexus_federation::router(services.clone()).context("setting up federation")?;
+    let tcp = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("binding the federation listener to {}", config.listen))?;
+    let task = match config.tls_files() {
+        Some((cert, key)) => {
+            let tls = plexus_federation::tls::server_config(cert, key)?;
+            let listener = plexus_federation::tls::TlsListener::new(tcp, tls)?;
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stopping));
+            tokio::spawn(async move { server.await })
+        }
+        None => {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            let server = axum::serve(tcp, app).with_graceful_shutdown(stopped(stopping));
+            tokio::spawn(async move { server.await })
+        }
+    };
+    tracing::info!(listen = %config.listen, tls = config.tls_files().is_some(), "federation is listening");
+    Ok(Some(task))
+}
+
+/// Resolves once the shutdown signal has been seen.
+async fn stopped(mut stopping: watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 async fn shutdown_signal() {
