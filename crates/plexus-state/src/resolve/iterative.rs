@@ -78,6 +78,16 @@ impl<E: Clone> AuthState<E> {
         }
     }
 
+    /// Whether the slot holds the event `id`.
+    fn holds(&self, kind: &StateEventType, state_key: &str, id: &EventId) -> bool
+    where
+        E: Event,
+    {
+        self.slots.iter().any(|(k, s, event)| {
+            k == kind && s == state_key && event.as_ref().is_some_and(|e| e.event_id() == id)
+        })
+    }
+
     fn get(&self, kind: &StateEventType, state_key: &str) -> Option<E> {
         let (_, _, event) = self
             .slots
@@ -117,12 +127,17 @@ fn auth_state_for<E: Event + Clone>(
         }
     }
     for (kind, state_key) in selected_auth_types(rules, event, cache)? {
-        let usable = state
-            .get(&(kind.clone(), state_key.clone()))
-            .and_then(|id| fetch_event(id))
-            .filter(|e| !e.rejected());
-        if let Some(usable) = usable {
-            auth_state.insert(kind, state_key, Some(usable));
+        let key = (kind, state_key);
+        let Some(id) = state.get(&key) else {
+            continue;
+        };
+        // Usually the resolved state still holds the very event the event cites, which is
+        // already in place (and not rejected, or it would not be there).
+        if auth_state.holds(&key.0, &key.1, id) {
+            continue;
+        }
+        if let Some(usable) = fetch_event(id).filter(|e| !e.rejected()) {
+            auth_state.insert(key.0, key.1, Some(usable));
         }
     }
     Some(auth_state)
