@@ -4,6 +4,7 @@
 mod account;
 mod account_data;
 mod backup;
+mod dehydrated_device;
 mod device;
 mod directory;
 mod discovery;
@@ -46,5 +47,6 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = keys::routes(router);
     let router = to_device::routes(router);
     let router = backup::routes(router);
+    let router = dehydrated_device::routes(router);
     sync::routes(router)
 }

@@ -355,3 +355,80 @@ async fn key_backup_versions_and_keys() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_reused_one_time_key_id_with_other_content_is_rejected() {
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let upload =
+        |key: &str| json!({ "one_time_keys": { "signed_curve25519:SAME": { "key": key } } });
+    server
+        .post(&alice, &v3("/keys/upload"), &upload("a"))
+        .await
+        .ok();
+    let retried = server
+        .post(&alice, &v3("/keys/upload"), &upload("a"))
+        .await
+        .ok();
+    assert_eq!(retried["one_time_key_counts"]["signed_curve25519"], 1);
+    let reply = server.post(&alice, &v3("/keys/upload"), &upload("b")).await;
+    assert_eq!(reply.status.as_u16(), 400, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn dehydrated_device_lifecycle() {
+    let server = TestServer::new();
+    let (alice, bob) = two_users(&server).await;
+    let base = "/_matrix/client/unstable/org.matrix.msc3814.v1/dehydrated_device";
+    assert_eq!(server.get(&alice, base).await.status.as_u16(), 404);
+    let mut dehydrated = alice.clone();
+    dehydrated.device_id = "DEHYDRATED".into();
+    let body = json!({
+        "device_id": "DEHYDRATED",
+        "device_data": { "algorithm": "org.matrix.msc3814.v1.olm", "device_pickle": "encrypted" },
+        "initial_device_display_name": "Dehydrated device",
+        "device_keys": device_keys(&dehydrated, &keypair("DEHYDRATED")),
+        "one_time_keys": { "signed_curve25519:K1": { "key": "k1" } },
+    });
+    assert_eq!(
+        server.put(&alice, base, &body).await.ok()["device_id"],
+        "DEHYDRATED"
+    );
+    assert_eq!(
+        server.get(&alice, base).await.ok()["device_data"]["device_pickle"],
+        "encrypted"
+    );
+
+    let message =
+        json!({ "messages": { alice.user_id.clone(): { "DEHYDRATED": { "hello": "later" } } } });
+    server
+        .put(&bob, &v3("/sendToDevice/m.room.encrypted/t1"), &message)
+        .await
+        .ok();
+    let events_path = format!("{base}/DEHYDRATED/events");
+    let page = server.post(&alice, &events_path, &json!({})).await.ok();
+    assert_eq!(page["events"][0]["content"]["hello"], "later");
+    let next = server
+        .post(
+            &alice,
+            &events_path,
+            &json!({ "next_batch": page["next_batch"] }),
+        )
+        .await
+        .ok();
+    assert_eq!(next["events"], json!([]));
+    assert_eq!(
+        server
+            .post(&bob, &events_path, &json!({}))
+            .await
+            .status
+            .as_u16(),
+        403
+    );
+
+    assert_eq!(
+        server.delete(&alice, base, None).await.ok()["device_id"],
+        "DEHYDRATED"
+    );
+    assert_eq!(server.get(&alice, base).await.status.as_u16(), 404);
+}

@@ -9,6 +9,7 @@
 
 pub mod backup;
 pub mod cross_signing;
+pub mod dehydrated;
 pub mod device_keys;
 pub mod device_lists;
 pub mod one_time;

@@ -96,6 +96,8 @@ catalogue! {
     E2eBackupVersions = "e2e_backup_versions": (String, u64) => Json<BackupVersionRecord>;
     /// (user ID, backup version, room ID, session ID) → backed-up session key data.
     E2eBackupKeys = "e2e_backup_keys": (String, u64, String, String) => Json<serde_json::Value>;
+    /// user ID → the user's dehydrated device (MSC3814): device ID and encrypted pickle.
+    E2eDehydratedDevices = "e2e_dehydrated_devices": String => Json<crate::e2ee::dehydrated::DehydratedDeviceRecord>;
     /// media ID → a local upload (content hash, type, file name, size, uploader, time).
     Media = "media": String => Json<crate::media::MediaRecord>;
     /// media ID → an ID handed out by `/create` whose upload has not come yet.

@@ -2,7 +2,7 @@
 //! against the caller and their own self-signature), and the rendering of
 //! device and cross-signing keys with the signatures visible to the caller.
 
-use plexus_storage::{Direction, Json};
+use plexus_storage::{Batch, Direction, Json};
 use ruma::UserId;
 use serde_json::{json, Map, Value};
 
@@ -11,6 +11,7 @@ use super::{
     signing::{key_name, verify_signed_by},
 };
 use crate::{
+    stream::Slot,
     tables::{E2eCrossSigningKeys, E2eDeviceKeys, E2eKeySignatures},
     Result, ServiceError, Services,
 };
@@ -54,6 +55,21 @@ impl Services {
         body: &Value,
     ) -> Result<Map<String, Value>> {
         let mut batch = self.db.batch();
+        let slot = self.stage_key_upload(&mut batch, user, device, body)?;
+        self.db.write(batch)?;
+        drop(slot); // wake syncs only after the change is durable
+        self.one_time_key_counts(user, device)
+    }
+
+    /// Validates and stages a `/keys/upload` body. When the device keys
+    /// changed, returns the stream slot of the key change: drop it after the write.
+    pub(crate) fn stage_key_upload(
+        &self,
+        batch: &mut Batch<'_>,
+        user: &UserId,
+        device: &str,
+        body: &Value,
+    ) -> Result<Option<Slot<'_>>> {
         let mut slot = None;
         if let Some(keys) = body.get("device_keys").filter(|v| !v.is_null()) {
             validate_device_keys(user, device, keys)?;
@@ -65,21 +81,19 @@ impl Services {
             {
                 batch.put::<E2eDeviceKeys>(&row, &Json(keys.clone()))?;
                 let allocated = self.stream.allocate(&self.db)?;
-                note_key_change(&mut batch, allocated.position(), user.as_str())?;
+                note_key_change(batch, allocated.position(), user.as_str())?;
                 slot = Some(allocated);
             }
         }
         if let Some(keys) = body.get("one_time_keys").and_then(Value::as_object) {
-            self.stage_one_time_keys(&mut batch, user, device, keys)?;
+            self.stage_one_time_keys(batch, user, device, keys)?;
         }
         for field in FALLBACK_FIELDS {
             if let Some(keys) = body.get(field).and_then(Value::as_object) {
-                self.stage_fallback_keys(&mut batch, user, device, keys)?;
+                self.stage_fallback_keys(batch, user, device, keys)?;
             }
         }
-        self.db.write(batch)?;
-        drop(slot); // wake syncs only after the change is durable
-        self.one_time_key_counts(user, device)
+        Ok(slot)
     }
 
     /// `/keys/query` for `requester`: `device_keys` is `{user: [device, …]}` (empty = all).

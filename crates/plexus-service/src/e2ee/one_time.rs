@@ -25,7 +25,8 @@ fn split_key_id(id: &str) -> Result<(String, String)> {
 }
 
 impl Services {
-    /// Adds one-time keys to `batch`; a key ID already stored is kept as it is.
+    /// Adds one-time keys to `batch`; re-uploading a stored key is a no-op,
+    /// reusing its ID for another key an error.
     pub(crate) fn stage_one_time_keys(
         &self,
         batch: &mut Batch<'_>,
@@ -36,8 +37,15 @@ impl Services {
         for (id, key) in keys {
             let (algorithm, key_id) = split_key_id(id)?;
             let row = (user.to_string(), device.to_owned(), algorithm, key_id);
-            if !self.db.contains::<E2eOneTimeKeys>(&row)? {
-                batch.put::<E2eOneTimeKeys>(&row, &Json(key.clone()))?;
+            match self.db.get::<E2eOneTimeKeys>(&row)? {
+                None => batch.put::<E2eOneTimeKeys>(&row, &Json(key.clone()))?,
+                // A retried upload is fine; reusing a key ID for another key is a client bug.
+                Some(Json(old)) if old == *key => {}
+                Some(_) => {
+                    return Err(ServiceError::invalid(format!(
+                        "one-time key {id} already exists with other content"
+                    )))
+                }
             }
         }
         Ok(())

@@ -458,3 +458,64 @@ async fn users_newly_sharing_a_room_are_reported_changed() {
         [alice.to_string()]
     );
 }
+
+#[tokio::test]
+async fn a_dehydrated_device_receives_to_device_messages_page_by_page() {
+    let f = fixture();
+    let s = &f.services;
+    let alice = user_with_device(s, "alice", "A1").await;
+    let bob = user_with_device(s, "bob", "B1").await;
+    let pair = keypair("DEHYDRATED");
+    let body = json!({
+        "device_id": "DEHYDRATED", "device_data": { "algorithm": "test", "pickle": "secret" },
+        "device_keys": device_keys(&alice, "DEHYDRATED", &pair),
+        "one_time_keys": { "signed_curve25519:K": otk(1) },
+    });
+    assert_eq!(
+        s.put_dehydrated_device(&alice, &body).unwrap(),
+        "DEHYDRATED"
+    );
+    assert_eq!(
+        s.dehydrated_device(&alice).unwrap().unwrap().device_data["pickle"],
+        "secret"
+    );
+    let query = s.query_keys(&bob, &json!({ alice.as_str(): [] })).unwrap();
+    assert!(query["device_keys"][alice.as_str()]["DEHYDRATED"].is_object());
+    let messages = json!({ alice.as_str(): { "DEHYDRATED": { "n": 1 } } });
+    s.send_to_device(
+        &bob,
+        "B1",
+        ToDeviceSend {
+            event_type: "m.room.encrypted",
+            txn_id: "t",
+            messages: &messages,
+        },
+    )
+    .unwrap();
+    let page = s
+        .dehydrated_device_events(&alice, "DEHYDRATED", None)
+        .unwrap();
+    assert_eq!(page["events"][0]["content"]["n"], 1);
+    let token = page["next_batch"].as_str().unwrap();
+    let next = s
+        .dehydrated_device_events(&alice, "DEHYDRATED", Some(token))
+        .unwrap();
+    assert_eq!(next["events"], json!([]));
+    assert!(
+        s.dehydrated_device_events(&bob, "DEHYDRATED", None)
+            .is_err(),
+        "only its owner reads it"
+    );
+    // Replacing it (even under the same ID) drops the old keys and messages.
+    s.put_dehydrated_device(&alice, &body).unwrap();
+    assert_eq!(
+        s.one_time_key_counts(&alice, "DEHYDRATED").unwrap()["signed_curve25519"],
+        1
+    );
+    assert_eq!(s.delete_dehydrated_device(&alice).unwrap(), "DEHYDRATED");
+    assert!(s.dehydrated_device(&alice).unwrap().is_none());
+    assert_eq!(
+        s.one_time_key_counts(&alice, "DEHYDRATED").unwrap()["signed_curve25519"],
+        0
+    );
+}
