@@ -54,6 +54,7 @@ impl Services {
     }
 
     pub fn set_room_tag(&self, user: &UserId, room_id: &RoomId, tag: &str, info: Option<Value>) -> Result<()> {
+        let _guard = self.user_row_lock.lock().expect("user row lock poisoned");
         let mut tags = self.room_tags(user, room_id)?;
         let map = tags
             .get_mut("tags")

@@ -93,6 +93,7 @@ impl Services {
         serde_json::from_value::<SyncFilter>(filter.clone())
             .map_err(|e| ServiceError::BadJson(format!("invalid filter: {e}")))?;
         let counter = format!("filter:{user}");
+        let _guard = self.user_row_lock.lock().expect("user row lock poisoned");
         let id = self.db.get::<Counters>(&counter)?.unwrap_or(0) + 1;
         let mut batch = self.db.batch();
         batch.put::<Counters>(&counter, &id)?;

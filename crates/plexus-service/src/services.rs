@@ -27,6 +27,9 @@ pub struct Services {
     pub rate_limiter: RateLimiter,
     /// One lock per room serializes appends so prev_events and depth stay consistent.
     room_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Serializes short read-modify-write updates of per-user rows (filter
+    /// counters, tag maps) so concurrent requests cannot lose an update.
+    pub(crate) user_row_lock: Mutex<()>,
 }
 
 impl Services {
@@ -54,6 +57,7 @@ impl Services {
             uia: UiaSessions::default(),
             rate_limiter,
             room_locks: Mutex::new(HashMap::new()),
+            user_row_lock: Mutex::new(()),
             config,
         }))
     }
