@@ -48,8 +48,11 @@ impl Services {
         let before = users.len();
         users.retain(|_, expiry| *expiry > now);
         if users.len() != before {
-            // Expiry is a change too; it is reported at the next sync that looks.
-            *changed = self.stream.current();
+            // Expiry is a change too. It takes a stream position of its own, or a
+            // sync whose `since` is already the current position would never see it;
+            // publishing that position also wakes the syncs waiting on the stream.
+            let expired_at = self.stream.allocate(&self.db).map(|slot| slot.position());
+            *changed = expired_at.unwrap_or_else(|_| self.stream.current());
         }
         (users.keys().cloned().collect(), *changed)
     }

@@ -170,3 +170,23 @@ async fn read_markers_set_marker_and_receipts() {
         .await
         .error(403, "M_FORBIDDEN");
 }
+
+#[tokio::test]
+async fn typing_expiry_reaches_a_caught_up_sync() {
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let room = shared_public_room(&server, &alice, &bob).await;
+    let path = room_path(&room, &format!("typing/{}", seg(&alice.user_id)));
+    server
+        .put(&alice, &path, &json!({ "typing": true, "timeout": 50 }))
+        .await
+        .ok();
+    let typing = sync(&server, &bob, None).await;
+    let since = typing["next_batch"].as_str().expect("next_batch");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let expired = sync(&server, &bob, Some(since)).await;
+    let event =
+        find(joined_section(&expired, &room, "ephemeral"), "m.typing").expect("expiry in sync");
+    assert_eq!(event["content"]["user_ids"], json!([]), "{expired}");
+}
