@@ -10,6 +10,7 @@
 
 mod id;
 mod incoming;
+mod pending;
 mod serve;
 mod store;
 pub mod thumbnail;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use id::{is_local_id, MEDIA_ID_LEN};
 pub use incoming::IncomingFile;
+pub use pending::MAX_PENDING_PER_USER;
 pub use serve::ThumbnailRequest;
 pub use store::{ContentStore, StoredContent};
 pub use thumbnail::Method;

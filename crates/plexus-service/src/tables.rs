@@ -102,6 +102,8 @@ catalogue! {
     Media = "media": String => Json<crate::media::MediaRecord>;
     /// media ID → an ID handed out by `/create` whose upload has not come yet.
     MediaPending = "media_pending": String => Json<crate::media::PendingMediaRecord>;
+    /// (creator, media ID) → expiry of a `/create`d ID, to count and expire a user's IDs.
+    MediaPendingByUser = "media_pending_by_user": (String, String) => u64;
     /// (media ID, method, width, height) → the thumbnail of that size.
     MediaThumbnails = "media_thumbnails": (String, String, u64, u64) => Json<crate::media::ThumbnailRecord>;
     /// user ID → bytes uploaded so far, for the quota.

@@ -78,7 +78,7 @@ async fn oversize_and_over_quota_uploads_are_refused() {
 async fn created_ids_take_one_upload_from_their_creator_only() {
     let dir = tempfile::tempdir().unwrap();
     let s = services(dir.path(), 1 << 20);
-    let (id, expires) = s.create_media_id(&alice()).unwrap();
+    let (id, expires) = s.create_media_id(&alice()).await.unwrap();
     assert!(expires > plexus_core::time::now_millis());
     let err = s.media_file("localhost", &id, 0).await.unwrap_err();
     assert!(matches!(err, ServiceError::NotYetUploaded(_)), "{err:?}");
@@ -121,7 +121,7 @@ async fn unknown_remote_and_malformed_ids_are_not_found() {
 async fn concurrent_uploads_to_one_created_id_store_exactly_one() {
     let dir = tempfile::tempdir().unwrap();
     let s = services(dir.path(), 1 << 20);
-    let (id, _) = s.create_media_id(&alice()).unwrap();
+    let (id, _) = s.create_media_id(&alice()).await.unwrap();
     let tasks: Vec<_> = (0..4u8)
         .map(|i| {
             let (s, id) = (s.clone(), id.clone());
@@ -164,4 +164,49 @@ fn media_keys_load_from_the_file_and_the_environment() {
         (50 << 20, 1 << 30)
     );
     assert!(!defaults.legacy_unauthenticated);
+}
+
+#[tokio::test]
+async fn created_ids_are_capped_per_user_and_expired_ones_dropped() {
+    use crate::tables::{MediaPending, MediaPendingByUser};
+    let dir = tempfile::tempdir().unwrap();
+    let s = services(dir.path(), 1 << 20);
+    // An expired ID left from yesterday: dropped by the next create, no longer uploadable.
+    let stale = "StaleStaleStaleStale0000".to_owned();
+    let record = PendingMediaRecord {
+        creator: alice().to_string(),
+        created_ts: 1,
+        expires_ts: 2,
+    };
+    s.db.put::<MediaPending>(&stale, &plexus_storage::Json(record))
+        .unwrap();
+    s.db.put::<MediaPendingByUser>(&(alice().to_string(), stale.clone()), &2)
+        .unwrap();
+    assert!(matches!(
+        upload(&s, &alice(), b"late", Some(&stale)).await,
+        Err(ServiceError::NotFound(_))
+    ));
+
+    for _ in 0..MAX_PENDING_PER_USER {
+        s.create_media_id(&alice()).await.unwrap();
+    }
+    assert!(
+        !s.db.contains::<MediaPending>(&stale).unwrap(),
+        "expired ID not dropped"
+    );
+    let err = s.create_media_id(&alice()).await.unwrap_err();
+    assert!(
+        matches!(err, ServiceError::LimitExceeded { retry_after_ms } if retry_after_ms > 0),
+        "{err:?}"
+    );
+    // Another user has a budget of its own; an upload frees a slot.
+    let bob = UserId::parse("@bob:localhost").unwrap();
+    let (id, _) = s.create_media_id(&bob).await.unwrap();
+    upload(&s, &bob, b"x", Some(&id)).await.unwrap();
+    assert!(s
+        .db
+        .scan::<MediaPendingByUser, _>(&(bob.to_string(),), crate::Direction::Forward)
+        .unwrap()
+        .next()
+        .is_none());
 }

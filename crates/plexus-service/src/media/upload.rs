@@ -1,5 +1,4 @@
-//! Uploads: `/create` hands out an ID, [`Services::begin_upload`] opens a
-//! streamed file, [`Services::finish_upload`] checks the quota, makes the
+//! Uploads: [`Services::begin_upload`] opens a streamed file, [`Services::finish_upload`] checks the quota, makes the
 //! bytes durable and writes the metadata rows in one batch.
 
 use std::time::Duration;
@@ -8,12 +7,9 @@ use plexus_core::time::now_millis;
 use plexus_storage::Json;
 use ruma::UserId;
 
-use super::{
-    id, incoming::too_large, is_local_id, IncomingFile, MediaRecord, PendingMediaRecord,
-    DEFAULT_CONTENT_TYPE, PENDING_LIFETIME_MS,
-};
+use super::{id, incoming::too_large, IncomingFile, MediaRecord, DEFAULT_CONTENT_TYPE};
 use crate::{
-    tables::{Media, MediaPending, MediaUsage},
+    tables::{Media, MediaPending, MediaPendingByUser, MediaUsage},
     Result, ServiceError, Services,
 };
 
@@ -28,44 +24,6 @@ pub struct NewMedia {
 }
 
 impl Services {
-    /// `POST /media/v1/create`: a media ID the user may upload to later.
-    /// Returns the ID and when it expires (ms since the epoch).
-    pub fn create_media_id(&self, user: &UserId) -> Result<(String, u64)> {
-        let now = now_millis();
-        let media_id = id::generate();
-        let record = PendingMediaRecord {
-            creator: user.to_string(),
-            created_ts: now,
-            expires_ts: now + PENDING_LIFETIME_MS,
-        };
-        self.db.put::<MediaPending>(&media_id, &Json(record))?;
-        Ok((media_id, now + PENDING_LIFETIME_MS))
-    }
-
-    /// Checks that `user` may upload to the `/create`d ID now.
-    pub fn check_pending_upload(&self, user: &UserId, media_id: &str) -> Result<()> {
-        if !is_local_id(media_id) {
-            return Err(ServiceError::not_found("unknown media ID"));
-        }
-        if self.db.contains::<Media>(&media_id.to_owned())? {
-            return Err(ServiceError::CannotOverwriteMedia(
-                "this media has already been uploaded".into(),
-            ));
-        }
-        let Some(Json(pending)) = self.db.get::<MediaPending>(&media_id.to_owned())? else {
-            return Err(ServiceError::not_found("unknown media ID"));
-        };
-        if pending.creator != user.as_str() {
-            return Err(ServiceError::forbidden(
-                "only the creator of a media ID may upload to it",
-            ));
-        }
-        if pending.expires_ts < now_millis() {
-            return Err(ServiceError::not_found("this media ID has expired"));
-        }
-        Ok(())
-    }
-
     /// Opens an upload. `announced` (the Content-Length, when sent) lets an
     /// oversize or over-quota upload be refused before its body is read.
     pub fn begin_upload(&self, user: &UserId, announced: Option<u64>) -> Result<IncomingFile> {
@@ -94,9 +52,8 @@ impl Services {
     ) -> Result<String> {
         let complete = file.complete().await?;
         // Serialize one user's uploads, so the quota check and the usage update
-        // (and the "already uploaded" check) see each other. The room lock map
-        // is the keyed lock at hand; no room ID starts with this prefix.
-        let lock = self.room_lock(&format!("media-upload:{user}"));
+        // (and the "already uploaded" check) see each other.
+        let lock = self.media_user_lock(user);
         let _guard = lock.lock().await;
         if let Some(media_id) = pending_id {
             self.check_pending_upload(user, media_id)?;
@@ -118,6 +75,7 @@ impl Services {
         batch.put::<Media>(&media_id, &Json(record))?;
         if pending_id.is_some() {
             batch.delete::<MediaPending>(&media_id)?;
+            batch.delete::<MediaPendingByUser>(&(user.to_string(), media_id.clone()))?;
         }
         batch.put::<MediaUsage>(&user.to_string(), &(used + stored.size))?;
         self.db.write(batch)?;
