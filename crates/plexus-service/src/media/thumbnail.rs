@@ -52,10 +52,16 @@ pub const SIZES: [Size; 5] = [
     size(800, 600, Method::Scale),
 ];
 
+/// The type without parameters, lower-case (`Image/PNG; x=y` → `image/png`).
+fn essence(content_type: &str) -> String {
+    let essence = content_type.split(';').next().unwrap_or("");
+    essence.trim().to_ascii_lowercase()
+}
+
 /// Content types thumbnails are made of.
 pub fn is_thumbnailable(content_type: &str) -> bool {
     matches!(
-        content_type,
+        essence(content_type).as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"
     )
 }
@@ -189,10 +195,11 @@ pub fn render(
     if !is_thumbnailable(content_type) {
         return Err(ThumbnailError::Unsupported(content_type.to_owned()));
     }
+    let content_type = essence(content_type);
     let src = reader(bytes)?
         .into_dimensions()
         .map_err(|e| ThumbnailError::Decode(e.to_string()))?;
-    let may_animate = matches!(content_type, "image/gif" | "image/webp");
+    let may_animate = matches!(content_type.as_str(), "image/gif" | "image/webp");
     let fits = src.0 <= size.width && src.1 <= size.height;
     if fits && (animated || !may_animate) {
         return Ok(Outcome::Original);

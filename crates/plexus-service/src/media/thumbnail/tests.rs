@@ -158,6 +158,16 @@ fn large_animated_gifs_become_their_first_frame() {
 }
 
 #[test]
+fn content_type_parameters_and_case_do_not_matter() {
+    assert!(is_thumbnailable("Image/PNG; foo=bar"));
+    let bytes = encoded(100, 100, ImageFormat::Jpeg);
+    match render(&bytes, "IMAGE/JPEG; q=1", SIZES[0], false).unwrap() {
+        Outcome::Rendered(r) => assert_eq!(r.content_type, "image/jpeg"),
+        Outcome::Original => panic!("a 100x100 image does not fit 32x32"),
+    }
+}
+
+#[test]
 fn non_images_and_garbage_are_refused() {
     assert!(matches!(
         render(b"hello", "text/plain", SIZES[0], false),
