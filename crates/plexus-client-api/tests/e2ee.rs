@@ -235,6 +235,17 @@ async fn cross_signing_first_upload_is_free_then_needs_the_password() {
         .post(&alice, &v3("/keys/device_signing/upload"), &body)
         .await
         .ok();
+    // Retrying the very same keys needs no password either; replacing one does.
+    server
+        .post(&alice, &v3("/keys/device_signing/upload"), &body)
+        .await
+        .ok();
+    let new_usk = sign(
+        key(&cross_keypair(), "user_signing"),
+        &alice.user_id,
+        &master,
+    );
+    let body = json!({ "user_signing_key": new_usk });
     let challenge = server
         .post(&alice, &v3("/keys/device_signing/upload"), &body)
         .await;

@@ -61,6 +61,26 @@ impl Services {
             .contains::<E2eCrossSigningKeys>(&(user.to_string(), "master".to_owned()))?)
     }
 
+    /// Whether uploading `body` needs user-interactive auth: replacing existing
+    /// keys does; a first upload, or a retry of exactly the stored keys, does not (MSC3967).
+    pub fn cross_signing_upload_needs_auth(&self, user: &UserId, body: &Value) -> Result<bool> {
+        if !self.has_cross_signing_keys(user)? {
+            return Ok(false);
+        }
+        for (field, kind) in KINDS {
+            let Some(key) = body.get(field).filter(|k| !k.is_null()) else {
+                continue;
+            };
+            let stored = self
+                .db
+                .get::<E2eCrossSigningKeys>(&(user.to_string(), kind.to_owned()))?;
+            if stored.is_none_or(|Json(stored)| stored != *key) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Stores the given cross-signing keys; self- and user-signing keys must
     /// be signed by the (new or current) master key.
     pub fn upload_cross_signing_keys(&self, user: &UserId, body: &Value) -> Result<()> {

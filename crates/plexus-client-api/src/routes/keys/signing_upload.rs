@@ -1,7 +1,7 @@
 //! `POST /_matrix/client/v3/keys/device_signing/upload`: the caller's
 //! cross-signing keys. Replacing keys needs the password (UIA); the first
-//! upload does not (MSC3967, allowed by the spec), so new accounts can
-//! bootstrap cross-signing without prompting.
+//! upload, or a retry of the stored keys, does not (MSC3967, allowed by the
+//! spec), so new accounts can bootstrap cross-signing without prompting.
 
 use plexus_service::uia::PASSWORD;
 use ruma::api::client::keys::upload_signing_keys::v3 as endpoint;
@@ -15,7 +15,7 @@ pub async fn upload_signing_keys(
 ) -> Result<Value> {
     let user = request.user()?.clone();
     let body = request.json.clone().unwrap_or_else(|| json!({}));
-    if state.has_cross_signing_keys(&user.user_id)? {
+    if state.cross_signing_upload_needs_auth(&user.user_id, &body)? {
         state
             .uia_check(&[&[PASSWORD]], body.get("auth"), Some(&user.user_id))
             .await?;
