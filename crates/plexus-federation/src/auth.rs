@@ -21,6 +21,9 @@ use crate::{
     Federation,
 };
 
+#[cfg(test)]
+mod tests;
+
 /// Largest federation request body (a transaction of 50 PDUs and 100 EDUs fits easily).
 pub const MAX_REQUEST_BYTES: usize = 20 * 1024 * 1024;
 

@@ -8,7 +8,11 @@ pub mod notary;
 pub mod own;
 pub mod verify;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use http::Method;
 use plexus_service::{tables::FederationRemoteKeys, Services};
@@ -31,15 +35,28 @@ pub enum KeyError {
     Storage(#[from] StorageError),
 }
 
+/// A server's keys are fetched at most this often when a key is missing,
+/// so requests naming unknown key IDs cannot make us hammer a server.
+const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Other servers' verify keys, cached in the database.
 pub struct KeyStore {
     services: Arc<Services>,
     client: Arc<FederationClient>,
+    /// Per server: when its keys were last fetched because one was missing. The
+    /// async lock makes concurrent requests wait for one fetch instead of each fetching.
+    fetch_gates: Mutex<HashMap<String, FetchGate>>,
 }
+
+type FetchGate = Arc<tokio::sync::Mutex<Option<Instant>>>;
 
 impl KeyStore {
     pub fn new(services: Arc<Services>, client: Arc<FederationClient>) -> Self {
-        KeyStore { services, client }
+        KeyStore {
+            services,
+            client,
+            fetch_gates: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The raw ed25519 key `key_id` of `server`, valid at `at_ms`. Keys in
@@ -57,6 +74,18 @@ impl KeyStore {
         if let Some(key) = self.cached(server, key_id, at_ms, allow_old)? {
             return Ok(key);
         }
+        let gate = self.fetch_gate(server);
+        let mut last_fetch = gate.lock().await;
+        if let Some(key) = self.cached(server, key_id, at_ms, allow_old)? {
+            return Ok(key); // fetched by a concurrent request
+        }
+        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+            return Err(KeyError::NotFound {
+                server: server.into(),
+                key_id: key_id.into(),
+            });
+        }
+        *last_fetch = Some(Instant::now());
         self.refresh(server).await?;
         self.cached(server, key_id, at_ms, allow_old)?
             .ok_or_else(|| KeyError::NotFound {
@@ -83,6 +112,21 @@ impl KeyStore {
             return Ok(None);
         };
         Ok(keys.key_valid_at(key_id, at_ms, allow_old))
+    }
+
+    /// The fetch gate of `server`; idle, expired gates are dropped as the map grows.
+    fn fetch_gate(&self, server: &str) -> FetchGate {
+        let mut gates = self.fetch_gates.lock().expect("key fetch gates poisoned");
+        if gates.len() > 4096 {
+            gates.retain(|_, gate| {
+                let idle = Arc::strong_count(gate) == 1;
+                let expired = gate
+                    .try_lock()
+                    .is_ok_and(|at| at.is_none_or(|at| at.elapsed() >= REFETCH_INTERVAL));
+                !(idle && expired)
+            });
+        }
+        gates.entry(server.to_owned()).or_default().clone()
     }
 
     /// Fetches `server`'s keys directly, else through each trusted notary; stores what verifies.

@@ -10,6 +10,9 @@ use serde_json::{json, Map, Value};
 
 use super::KeyError;
 
+#[cfg(test)]
+mod tests;
+
 /// How long others may cache our key document.
 pub const VALIDITY_MS: u64 = 7 * 24 * 3600 * 1000;
 
