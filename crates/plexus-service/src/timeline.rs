@@ -207,8 +207,14 @@ impl Services {
         let mut senders: std::collections::BTreeSet<&str> =
             before.chunk.iter().chain(&after.chunk).filter_map(|e| e["sender"].as_str()).collect();
         senders.insert(pdu.sender.as_str());
+        // The spec's state is the room's at the last event returned.
+        let last_shown = after.chunk.last().and_then(|e| e["event_id"].as_str());
+        let state_group = match last_shown {
+            Some(id) => self.event_meta(id)?.map_or(meta.state_after, |m| m.state_after),
+            None => meta.state_after,
+        };
         let state = self
-            .state_events_in_group(meta.state_after)?
+            .state_events_in_group(state_group)?
             .iter()
             .filter(|s| {
                 !filter.lazy_load_members

@@ -237,3 +237,32 @@ async fn lazy_context_state_has_only_the_senders_members() {
         "{context}"
     );
 }
+
+#[tokio::test]
+async fn context_state_is_at_the_last_event_returned() {
+    let server = TestServer::new();
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let room = create_room(&server, &alice, json!({ "preset": "public_chat" })).await;
+    let early = send_text(&server, &alice, &room, "before bob").await;
+    server.join(&bob, &room).await;
+    let filter = seg(&json!({ "types": ["m.room.message"] }).to_string());
+    send_text(&server, &bob, &room, "bob arrived").await;
+    let path = room_path(
+        &room,
+        &format!("context/{}?limit=2&filter={filter}", seg(&early)),
+    );
+    let context = server.get(&alice, &path).await.ok();
+    assert_eq!(
+        context["events_after"][0]["content"]["body"], "bob arrived",
+        "{context}"
+    );
+    let state = context["state"].as_array().expect("state");
+    let bob_member = state
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == bob.user_id.as_str());
+    assert!(
+        bob_member.is_some(),
+        "state lacks bob, who joined before the last event: {context}"
+    );
+}
