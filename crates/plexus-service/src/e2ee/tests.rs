@@ -519,3 +519,36 @@ async fn a_dehydrated_device_receives_to_device_messages_page_by_page() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_never_hand_out_a_one_time_key_twice() {
+    let f = fixture();
+    let s = &f.services;
+    let alice = user_with_device(s, "alice", "DEV").await;
+    let keys: serde_json::Map<String, Value> = (0..10)
+        .map(|n| (format!("signed_curve25519:K{n}"), otk(n)))
+        .collect();
+    let upload = json!({ "one_time_keys": keys, "fallback_keys": { "signed_curve25519:F": { "key": "fallback" } } });
+    s.upload_keys(&alice, "DEV", &upload).unwrap();
+    let request = json!({ alice.as_str(): { "DEV": "signed_curve25519" } });
+    let claims = (0..20).map(|_| {
+        let (s, request) = (s.clone(), request.clone());
+        tokio::spawn(async move { s.claim_keys(&request).await.unwrap() })
+    });
+    let mut ids = Vec::new();
+    for claim in claims {
+        let claimed = claim.await.unwrap();
+        ids.extend(
+            claimed[alice.as_str()]["DEV"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned(),
+        );
+    }
+    let fallbacks = ids.iter().filter(|id| id.ends_with(":F")).count();
+    ids.retain(|id| !id.ends_with(":F"));
+    ids.sort();
+    ids.dedup();
+    assert_eq!((ids.len(), fallbacks), (10, 10));
+}
