@@ -59,12 +59,13 @@ describe("matrix-js-sdk Rust crypto against plexus", { timeout: 240_000 }, () =>
   });
 
   it("uploaded device keys and one-time keys for both devices", async () => {
-    const keys = await withTimeout(
-      alice.getCrypto().getUserDeviceInfo([bob.getUserId()], true),
-      WAIT_MS,
-      "alice downloads bob's devices",
-    );
-    assert.ok(keys.get(bob.getUserId())?.has(bob.getDeviceId()), "bob's device is known to alice");
+    // Bob's client uploads its keys in the background after its first sync,
+    // so alice may have to ask again before they are there.
+    const knowsBob = async () => {
+      const keys = await alice.getCrypto().getUserDeviceInfo([bob.getUserId()], true);
+      return keys.get(bob.getUserId())?.has(bob.getDeviceId());
+    };
+    await poll(knowsBob, WAIT_MS, "alice downloads bob's device keys");
   });
 
   it("exchanges messages in an encrypted room that both sides decrypt", async () => {
