@@ -403,3 +403,48 @@ async fn overlong_state_key_is_refused() {
         "300-byte state_key accepted: {response:?}"
     );
 }
+
+#[tokio::test]
+async fn relations_list_reactions() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let target = alice.send_text(&room, "react to me").await;
+    let reaction =
+        json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": "👍"}});
+    let sent = alice
+        .send_raw(&room, "m.reaction", "react-1", &reaction)
+        .await
+        .ok();
+    let rest = format!(
+        "relations/{}",
+        complement_tests::encode::path_segment(&target)
+    );
+    let path = format!(
+        "/_matrix/client/v1/rooms/{}/{rest}",
+        complement_tests::encode::path_segment(&room)
+    );
+    let relations = alice.get(&path).await.ok();
+    let chunk = relations["chunk"].as_array().expect("chunk");
+    assert_eq!(chunk.len(), 1, "{relations}");
+    assert_eq!(chunk[0]["event_id"], sent["event_id"]);
+}
+
+#[tokio::test]
+async fn redacting_others_needs_power() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let bob = server.client().register("bob").await;
+    alice.invite(&room, &bob.user_id).await;
+    bob.join(&room).await;
+    let target = alice.send_text(&room, "alice's words").await;
+    let rest = format!(
+        "redact/{}/r1",
+        complement_tests::encode::path_segment(&target)
+    );
+    bob.put(&room_path(&room, &rest), &json!({}))
+        .await
+        .assert_error(403, "M_FORBIDDEN");
+    let own = bob.send_text(&room, "bob's words").await;
+    let rest = format!("redact/{}/r2", complement_tests::encode::path_segment(&own));
+    bob.put(&room_path(&room, &rest), &json!({})).await.ok();
+}

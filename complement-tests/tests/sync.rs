@@ -510,3 +510,36 @@ async fn expired_typing_is_absent_from_initial_sync() {
         );
     }
 }
+
+#[tokio::test]
+async fn private_read_receipt_stays_private() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let event_id = alice.send_text(&room, "read privately").await;
+    let alice_since = alice.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    let path = room_path(
+        &room,
+        &format!("receipt/m.read.private/{}", path_segment(&event_id)),
+    );
+    bob.post(&path, &json!({})).await.ok();
+    let (own, _) = bob
+        .sync_until(None, WAIT, |body| ephemeral_of(body, &room, "m.receipt"))
+        .await;
+    assert!(
+        own["content"][&event_id]["m.read.private"][&bob.user_id].is_object(),
+        "{own}"
+    );
+    let seen = alice.sync(Some(&alice_since), 1000, None).await;
+    if let Some(receipt) = ephemeral_of(&seen, &room, "m.receipt") {
+        let leaked = receipt["content"][&event_id]["m.read.private"]
+            .get(&bob.user_id)
+            .is_some()
+            || receipt["content"][&event_id]["m.read"]
+                .get(&bob.user_id)
+                .is_some();
+        assert!(!leaked, "bob's private receipt reached alice: {receipt}");
+    }
+}
