@@ -64,7 +64,7 @@ impl Client {
         .await;
     }
 
-    /// `PUT /user/{me}/filter` is not needed: inline filters are JSON strings.
+    /// An inline `/sync` filter (JSON text) limiting each room's timeline.
     pub fn timeline_limit_filter(limit: u32) -> String {
         format!(r#"{{"room":{{"timeline":{{"limit":{limit}}}}}}}"#)
     }
