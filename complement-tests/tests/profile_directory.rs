@@ -232,3 +232,74 @@ async fn user_directory_search_by_localpart() {
         .collect();
     assert!(ids.contains(&alice.user_id.as_str()), "{found}");
 }
+
+#[tokio::test]
+async fn public_rooms_paginate_and_filter() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    for name in ["Apples", "Bananas", "Cherries", "Dates", "Elderberries"] {
+        let body = json!({"preset": "public_chat", "visibility": "public", "name": name});
+        alice.create_room(body).await;
+    }
+    let mut names = Vec::new();
+    let mut since: Option<String> = None;
+    for _ in 0..10 {
+        let mut body = json!({"limit": 2});
+        if let Some(since) = &since {
+            body["since"] = json!(since);
+        }
+        let page = alice
+            .post("/_matrix/client/v3/publicRooms", &body)
+            .await
+            .ok();
+        let chunk = page["chunk"].as_array().expect("chunk");
+        assert!(chunk.len() <= 2, "limit ignored: {page}");
+        names.extend(
+            chunk
+                .iter()
+                .filter_map(|r| r["name"].as_str().map(str::to_owned)),
+        );
+        match page["next_batch"].as_str() {
+            Some(next) => since = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        ["Apples", "Bananas", "Cherries", "Dates", "Elderberries"]
+    );
+    let filter = json!({"filter": {"generic_search_term": "berr"}});
+    let found = alice
+        .post("/_matrix/client/v3/publicRooms", &filter)
+        .await
+        .ok();
+    let found: Vec<&str> = found["chunk"]
+        .as_array()
+        .expect("chunk")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(found, ["Elderberries"]);
+}
+
+#[tokio::test]
+async fn avatar_url_propagates_to_member_events() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = alice.create_room(json!({})).await;
+    let path = profile_path(&alice.user_id, "avatar_url");
+    alice
+        .put(&path, &json!({"avatar_url": "mxc://localhost/abcdef"}))
+        .await
+        .ok();
+    assert_eq!(
+        alice.get(&path).await.ok()["avatar_url"],
+        "mxc://localhost/abcdef"
+    );
+    let member = alice
+        .get_state(&room, "m.room.member", &alice.user_id)
+        .await
+        .ok();
+    assert_eq!(member["avatar_url"], "mxc://localhost/abcdef");
+}

@@ -543,3 +543,22 @@ async fn private_read_receipt_stays_private() {
         assert!(!leaked, "bob's private receipt reached alice: {receipt}");
     }
 }
+
+#[tokio::test]
+async fn full_state_incremental_sync_has_all_state() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    alice.send_text(&room, "tick").await;
+    let path = format!("/_matrix/client/v3/sync?full_state=true&timeout=0&since={since}");
+    let body = bob.get(&path).await.ok();
+    for kind in ["m.room.create", "m.room.power_levels", "m.room.join_rules"] {
+        assert!(
+            state_event(&body, &room, kind).is_some(),
+            "{kind} missing with full_state: {body}"
+        );
+    }
+}
