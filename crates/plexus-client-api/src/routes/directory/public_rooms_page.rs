@@ -58,7 +58,8 @@ pub fn public_rooms_page(state: &AppState, query: PublicRoomsQuery<'_>) -> Resul
         .collect::<Result<Vec<PublicRoomsChunk>>>()?;
     let end = offset.saturating_add(chunk.len());
     Ok(PublicRoomsPage {
-        next_batch: (end < total).then(|| make_offset(end)),
+        // An empty page (limit 0) gives no next token, which would not move.
+        next_batch: (end < total && end > offset).then(|| make_offset(end)),
         prev_batch: (offset > 0).then(|| make_offset(offset.saturating_sub(limit))),
         total_room_count_estimate: UInt::try_from(total).ok(),
         chunk,
