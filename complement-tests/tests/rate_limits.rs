@@ -63,3 +63,21 @@ async fn limits_off_allows_bursts() {
             .assert_error(403, "M_FORBIDDEN");
     }
 }
+
+#[tokio::test]
+async fn registration_burst_is_limited() {
+    let server = TestServer::start(limited()).await;
+    let anon = server.client();
+    for i in 0..30 {
+        let body = json!({"username": format!("user{i}"), "password": PASSWORD});
+        let response = anon
+            .register_raw(body, json!({"type": "m.login.dummy"}))
+            .await;
+        if response.status == 429 {
+            response.assert_error(429, "M_LIMIT_EXCEEDED");
+            return;
+        }
+        assert!(response.status == 200, "{response:?}");
+    }
+    panic!("30 rapid registrations were never rate limited");
+}
