@@ -10,6 +10,7 @@
 //! creators depend on them.
 
 use std::{
+    borrow::Cow,
     cell::RefCell,
     collections::{BTreeSet, HashMap},
     rc::Rc,
@@ -40,11 +41,12 @@ impl ParseCache {
         })
     }
 
-    /// A top-level string property of the event's content.
-    pub fn content_str<E: Event>(&self, event: &E, key: &str) -> Option<String> {
+    /// A top-level string property of the event's content. The values the rules compare
+    /// against (memberships and join rules) are returned without allocating.
+    pub fn content_str<E: Event>(&self, event: &E, key: &str) -> Option<Cow<'static, str>> {
         let content = self.content(event);
-        let value = content.as_ref().as_ref().ok()?.get(key)?;
-        value.as_str().map(str::to_owned)
+        let value = content.as_ref().as_ref().ok()?.get(key)?.as_str()?;
+        Some(known_str(value))
     }
 
     /// The event's content parsed and validated as power levels.
@@ -72,6 +74,25 @@ impl ParseCache {
         self.creators.get_or_insert_with(create.event_id(), || {
             room_creators(rules, create, &self.content(create)).map(Rc::new)
         })
+    }
+}
+
+/// `value` as a static string when it is one of the membership or join rule values.
+fn known_str(value: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 9] = [
+        "join",
+        "leave",
+        "invite",
+        "ban",
+        "knock",
+        "public",
+        "restricted",
+        "knock_restricted",
+        "private",
+    ];
+    match KNOWN.iter().find(|known| **known == value) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(value.to_owned()),
     }
 }
 

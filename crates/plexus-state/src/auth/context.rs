@@ -1,7 +1,7 @@
 //! The view of room state that the authorization rules read: creators, power levels,
 //! memberships and join rules, all looked up through the caller's `fetch_state`.
 
-use std::{collections::BTreeSet, rc::Rc};
+use std::{borrow::Cow, collections::BTreeSet, rc::Rc};
 
 use ruma::{events::StateEventType, room_version_rules::AuthorizationRules, OwnedUserId, UserId};
 
@@ -82,17 +82,17 @@ impl<'a, E: Event> RoomContext<'a, E> {
     }
 
     /// A user's current membership; `leave` when the state has no member event for them.
-    pub fn membership(&self, user: &str) -> String {
+    pub fn membership(&self, user: &str) -> Cow<'static, str> {
         self.state(&StateEventType::RoomMember, user)
             .and_then(|event| self.cache.content_str(&event, "membership"))
-            .unwrap_or_else(|| "leave".to_owned())
+            .unwrap_or(Cow::Borrowed("leave"))
     }
 
     /// The current join rule, or `""` when the room has no (readable) `m.room.join_rules`
     /// event. The authorization rules define no default: a join rule that is not `invite`,
     /// `knock`, `restricted`, `knock_restricted` or `public` falls through to "otherwise,
     /// reject" (rule 5.3.7), so without join rules nobody can join except the creator.
-    pub fn join_rule(&self) -> String {
+    pub fn join_rule(&self) -> Cow<'static, str> {
         self.state(&StateEventType::RoomJoinRules, "")
             .and_then(|event| self.cache.content_str(&event, "join_rule"))
             .unwrap_or_default()

@@ -71,7 +71,7 @@ fn check_join<E: Event>(
     let join_rule = room.join_rule();
     let rules = room.rules;
     let already_invited_or_joined = current == "invite" || current == "join";
-    match join_rule.as_str() {
+    match &*join_rule {
         // 5.3.4: invite (and, from v7, knock) rooms need an invite or an existing join.
         "invite" => invited_or_joined(already_invited_or_joined),
         "knock" if rules.knocking => invited_or_joined(already_invited_or_joined),
@@ -177,8 +177,8 @@ fn check_leave<E: Event>(
     // membership state is invite, join, or knock (v7+)."
     if sender == target {
         let current = room.membership(target.as_str());
-        let may_leave = matches!(current.as_str(), "invite" | "join")
-            || (room.rules.knocking && current == "knock");
+        let may_leave =
+            matches!(&*current, "invite" | "join") || (room.rules.knocking && current == "knock");
         return if may_leave {
             Ok(())
         } else {
@@ -245,7 +245,7 @@ fn check_knock<E: Event>(
         return reject("sender does not match state_key for a knock");
     }
     // 5.7.3: "If the sender's current membership is not ban, invite, or join, allow."
-    match room.membership(target.as_str()).as_str() {
+    match &*room.membership(target.as_str()) {
         "ban" | "invite" | "join" => reject("knocking user is banned, invited or joined"),
         _ => Ok(()),
     }

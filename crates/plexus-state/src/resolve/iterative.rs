@@ -39,6 +39,8 @@ pub(crate) fn iterative_auth_checks<'a, E: Event + Clone>(
     fetch_event: &impl Fn(&EventId) -> Option<E>,
     cache: &ParseCache,
 ) -> Result<LayeredState<'a>, ResolveError> {
+    // Most events pass; sizing the overlay once avoids rehashing it as it grows.
+    state.overlay.reserve(sorted.len());
     for id in sorted {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
         let key = state_key_of(&event).ok_or_else(|| ResolveError::NotAStateEvent(id.clone()))?;

@@ -125,13 +125,10 @@ pub(crate) fn mainline_sort<E: Event>(
         let position = mainline_position(&event, &mainline, fetch_event);
         // A greater mainline position (an older base) sorts first; `None` is ∞.
         let position_key = Reverse(position.map_or(usize::MAX, |p| p));
-        keyed.push((
-            (position_key, event.origin_server_ts(), id.clone()),
-            id.clone(),
-        ));
+        keyed.push((position_key, event.origin_server_ts(), id.clone()));
     }
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(keyed.into_iter().map(|(_, id)| id).collect())
+    keyed.sort_unstable();
+    Ok(keyed.into_iter().map(|(_, _, id)| id).collect())
 }
 
 /// The mainline of P0: P0 then each successive power levels auth event, mapped to its index.
