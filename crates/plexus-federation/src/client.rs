@@ -69,8 +69,7 @@ impl FederationClient {
             Arc::new(IpDenyList::parse(&config.ip_range_denylist).map_err(ClientError::Config)?);
         let resolver = FilteringResolver::new(deny.clone());
         let http = http_client(config, &resolver, reqwest::redirect::Policy::none())?;
-        let well_known_http =
-            http_client(config, &resolver, reqwest::redirect::Policy::limited(5))?;
+        let well_known_http = http_client(config, &resolver, safe_redirects(deny.clone()))?;
         Ok(FederationClient {
             max_response_bytes: config.max_response_bytes,
             discovery: Discovery::new(NetworkBackend::new(well_known_http)),
@@ -200,6 +199,25 @@ fn transport(server: &str, error: reqwest::Error) -> ClientError {
     }
 }
 
+/// Up to five redirects (for `.well-known`), never to an IP literal in the deny list
+/// (names are filtered by the resolver, literals never reach it).
+fn safe_redirects(deny: Arc<IpDenyList>) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let denied = match attempt.url().host() {
+            Some(url::Host::Ipv4(ip)) => deny.is_denied(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => deny.is_denied(IpAddr::V6(ip)),
+            _ => false,
+        };
+        if denied {
+            attempt.error("redirect to an address in the IP range deny list")
+        } else if attempt.previous().len() >= 5 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// A reqwest client with rustls, the deny-list resolver, timeouts and the configured trust.
 fn http_client(
     config: &FederationConfig,
@@ -229,3 +247,6 @@ fn http_client(
         .build()
         .map_err(|e| ClientError::Config(format!("federation HTTP client: {e}")))
 }
+
+#[cfg(test)]
+mod tests;

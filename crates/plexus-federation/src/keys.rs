@@ -6,10 +6,12 @@
 
 pub mod notary;
 pub mod own;
+#[cfg(test)]
+mod tests;
 pub mod verify;
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, BTreeSet, HashMap},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -17,6 +19,7 @@ use std::{
 use http::Method;
 use plexus_service::{tables::FederationRemoteKeys, Services};
 use plexus_storage::{Json, StorageError};
+use ruma::{serde::Base64, signatures::PublicKeyMap};
 use serde_json::Value;
 
 use crate::client::FederationClient;
@@ -112,6 +115,30 @@ impl KeyStore {
             return Ok(None);
         };
         Ok(keys.key_valid_at(key_id, at_ms, allow_old))
+    }
+
+    /// The keys named in `wanted` (server → key IDs) valid at `at_ms`, old keys included
+    /// (event signatures), as ruma's [`PublicKeyMap`] for `ruma::signatures::verify_event`.
+    /// Keys that cannot be had are left out, so signatures by them fail to verify.
+    pub async fn public_key_map(
+        &self,
+        wanted: &BTreeMap<String, BTreeSet<String>>,
+        at_ms: u64,
+    ) -> PublicKeyMap {
+        let mut map = PublicKeyMap::new();
+        for (server, key_ids) in wanted {
+            let mut set = BTreeMap::new();
+            for key_id in key_ids {
+                match self.public_key(server, key_id, at_ms, true).await {
+                    Ok(key) => {
+                        set.insert(key_id.clone(), Base64::new(key));
+                    }
+                    Err(e) => tracing::debug!(%server, %key_id, "key unavailable: {e}"),
+                }
+            }
+            map.insert(server.clone(), set);
+        }
+        map
     }
 
     /// The fetch gate of `server`; idle, expired gates are dropped as the map grows.
