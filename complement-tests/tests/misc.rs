@@ -178,3 +178,39 @@ async fn joining_unknown_alias_is_not_found() {
         .await
         .assert_error(404, "M_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn space_hierarchy_lists_children() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let space = alice
+        .create_room(json!({"preset": "public_chat", "name": "Space", "creation_content": {"type": "m.space"}}))
+        .await;
+    let child = alice
+        .create_room(json!({"preset": "public_chat", "name": "Child"}))
+        .await;
+    alice
+        .put_state(
+            &space,
+            "m.space.child",
+            &child,
+            &json!({"via": ["localhost"]}),
+        )
+        .await;
+    let path = format!(
+        "/_matrix/client/v1/rooms/{}/hierarchy",
+        path_segment(&space)
+    );
+    let hierarchy = alice.get(&path).await.ok();
+    let rooms = hierarchy["rooms"].as_array().expect("rooms");
+    let ids: Vec<&str> = rooms.iter().filter_map(|r| r["room_id"].as_str()).collect();
+    assert!(
+        ids.contains(&space.as_str()) && ids.contains(&child.as_str()),
+        "{hierarchy}"
+    );
+    let root = rooms
+        .iter()
+        .find(|r| r["room_id"] == space.as_str())
+        .expect("root");
+    assert_eq!(root["room_type"], "m.space");
+}
