@@ -1,6 +1,7 @@
 //! State resolution: v1 (room version 1), v2 (room versions 2–11) and v2.1 (room version 12).
 
 mod iterative;
+mod layered;
 mod ordering;
 mod subgraph;
 mod v1;

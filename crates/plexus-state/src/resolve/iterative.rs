@@ -10,24 +10,10 @@ use tracing::debug;
 use crate::{
     auth::{auth_types_with_content, check_auth_cached, MemberSelection, ParseCache},
     event::state_key_of,
-    AuthError, Event, ResolveError, StateMap,
+    AuthError, Event, ResolveError,
 };
 
-/// A partially resolved state: the events applied so far (`overlay`) on top of an unchanged
-/// `base` (the unconflicted state map in v2, nothing in v2.1). Keeping the base borrowed avoids
-/// copying a room's whole state for every resolution.
-pub(crate) struct LayeredState<'a> {
-    pub base: Option<&'a StateMap<OwnedEventId>>,
-    pub overlay: StateMap<OwnedEventId>,
-}
-
-impl LayeredState<'_> {
-    pub fn get(&self, key: &(StateEventType, String)) -> Option<&OwnedEventId> {
-        self.overlay
-            .get(key)
-            .or_else(|| self.base.and_then(|base| base.get(key)))
-    }
-}
+use super::layered::LayeredState;
 
 /// Applies each event of `sorted` to `state` if it passes the authorization rules against that
 /// state. A required state slot missing from `state` falls back to the event's own
@@ -40,7 +26,7 @@ pub(crate) fn iterative_auth_checks<'a, E: Event + Clone>(
     cache: &ParseCache,
 ) -> Result<LayeredState<'a>, ResolveError> {
     // Most events pass; sizing the overlay once avoids rehashing it as it grows.
-    state.overlay.reserve(sorted.len());
+    state.reserve(sorted.len());
     for id in sorted {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
         let key = state_key_of(&event).ok_or_else(|| ResolveError::NotAStateEvent(id.clone()))?;
@@ -51,7 +37,7 @@ pub(crate) fn iterative_auth_checks<'a, E: Event + Clone>(
         let lookup = |kind: &StateEventType, state_key: &str| auth_state.get(kind, state_key);
         match check_auth_cached(rules, &event, lookup, cache) {
             Ok(()) => {
-                state.overlay.insert(key, id.clone());
+                state.insert(key, id.clone());
             }
             Err(error) => debug!(event_id = %id, %error, "event fails auth during resolution"),
         }

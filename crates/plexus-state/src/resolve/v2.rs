@@ -11,7 +11,8 @@ use ruma::{
 use super::ResolveOptions;
 use super::{
     is_power_event,
-    iterative::{iterative_auth_checks, LayeredState},
+    iterative::iterative_auth_checks,
+    layered::LayeredState,
     ordering::{mainline_sort, reverse_topological_power_sort},
     split_conflicted,
     subgraph::conflicted_state_subgraph,
@@ -45,10 +46,7 @@ pub(super) fn resolve<E: Event + Clone>(
     // Step 2: iterative auth checks from the unconflicted state (v2) or nothing (v2.1).
     let base =
         (!v2_rules.begin_iterative_auth_checks_with_empty_state_map).then_some(&unconflicted);
-    let initial = LayeredState {
-        base,
-        overlay: StateMap::new(),
-    };
+    let initial = LayeredState::new(base);
     let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event, &cache)?;
 
     // Step 3: everything else, in mainline order of the partially resolved power levels.
@@ -62,7 +60,7 @@ pub(super) fn resolve<E: Event + Clone>(
     let resolved = iterative_auth_checks(auth_rules, &sorted_rest, partial, fetch_event, &cache)?;
 
     // Step 5: the unconflicted state map wins wherever it has an entry.
-    let overlay = resolved.overlay;
+    let overlay = resolved.into_overlay();
     let mut result = unconflicted;
     for (key, id) in overlay {
         result.entry(key).or_insert(id);
