@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use crate::{records::RoomRecord, tables::Rooms, Result, ServiceError, Services};
 
+const MAX_CREATE_ATTEMPTS: usize = 50;
+
 /// A local event before it gets its federation fields.
 #[derive(Clone, Debug)]
 pub struct NewEvent {
@@ -46,6 +48,17 @@ impl NewEvent {
     }
 }
 
+/// Spec, "Size limits": `type` and `state_key` are at most 255 bytes.
+fn check_field_sizes(event: &NewEvent) -> Result<()> {
+    if event.kind.to_string().len() > 255 {
+        return Err(ServiceError::TooLarge("event type is longer than 255 bytes".into()));
+    }
+    if event.state_key.as_ref().is_some_and(|k| k.len() > 255) {
+        return Err(ServiceError::TooLarge("state key is longer than 255 bytes".into()));
+    }
+    Ok(())
+}
+
 pub fn rules_for(version: &str) -> Result<RoomVersionRules> {
     RoomVersionId::try_from(version)
         .ok()
@@ -64,6 +77,7 @@ impl Services {
 
     /// Builds, authorizes and stores a local event in an existing room.
     pub async fn append_event(&self, room_id: &RoomId, sender: &UserId, event: NewEvent) -> Result<Arc<Pdu>> {
+        check_field_sizes(&event)?;
         let lock = self.room_lock(room_id.as_str());
         let _guard = lock.lock().await;
         let room = self
@@ -93,9 +107,20 @@ impl Services {
             Some(RoomId::parse(id).map_err(ServiceError::internal)?)
         };
         let event = NewEvent::state("m.room.create", "", content);
-        let pdu = self.build_event(room_id.as_deref(), sender, &event, &room, &rules)?;
-        self.check_event_auth(&pdu, 0, &rules)?;
-        self.persist_event(pdu, room, None)
+        // Two identical v12 create events in the same millisecond would hash to the
+        // same room ID; hold the new ID's lock and build again until it is free.
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let pdu = self.build_event(room_id.as_deref(), sender, &event, &room, &rules)?;
+            let lock = self.room_lock(pdu.room_id.as_str());
+            let _guard = lock.try_lock();
+            if _guard.is_err() || self.room_exists(&pdu.room_id)? {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+            self.check_event_auth(&pdu, 0, &rules)?;
+            return self.persist_event(pdu, room, None);
+        }
+        Err(ServiceError::internal("could not allocate a unique room ID"))
     }
 
     fn build_event(

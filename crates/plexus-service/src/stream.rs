@@ -27,6 +27,7 @@ struct Allocator {
 pub struct Stream {
     allocator: Mutex<Allocator>,
     notify: watch::Sender<u64>,
+    closing: std::sync::atomic::AtomicBool,
 }
 
 /// An allocated position; publishing happens when it is dropped.
@@ -59,7 +60,19 @@ impl Stream {
                 in_flight: BTreeSet::new(),
             }),
             notify,
+            closing: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Ends every long-poll now: the server is shutting down and must not wait
+    /// out their timeouts.
+    pub fn close(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.send_modify(|_| {});
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Allocates the next position, persisting a new reservation block when needed.

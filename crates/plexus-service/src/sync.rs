@@ -44,7 +44,7 @@ impl Services {
             let current = self.stream.current();
             let since = params.since.map(|s| s.min(current));
             let (response, has_content) = self.build_sync(user, device, since, current, &params)?;
-            let may_wait = since.is_some() && !params.full_state && !has_content;
+            let may_wait = since.is_some() && !params.full_state && !has_content && !self.stream.is_closing();
             if !may_wait {
                 return Ok(response);
             }

@@ -230,3 +230,42 @@ async fn knocking_shows_in_sync_and_an_invite_answers_it() {
     f.services.join_room(&room_id, &bob, None).await.unwrap();
     assert!(f.services.is_joined(&room_id, &bob).unwrap());
 }
+
+#[tokio::test]
+async fn identical_v12_create_events_still_get_distinct_rooms() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let content = json!({ "room_version": "12" });
+    let mut rooms = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let pdu = f.services.create_room_event(&alice, &RoomVersionId::V12, content.clone()).unwrap();
+        assert!(rooms.insert(pdu.room_id.clone()), "room ID {} handed out twice", pdu.room_id);
+    }
+}
+
+#[tokio::test]
+async fn overlong_types_and_state_keys_are_refused() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    let long_type = NewEvent::message(&"t".repeat(256), json!({}));
+    assert!(matches!(f.services.append_event(&room_id, &alice, long_type).await, Err(ServiceError::TooLarge(_))));
+    let long_key = NewEvent::state("org.example.s", &"k".repeat(256), json!({}));
+    assert!(matches!(f.services.append_event(&room_id, &alice, long_key).await, Err(ServiceError::TooLarge(_))));
+}
+
+#[tokio::test]
+async fn closing_the_stream_ends_long_polls_at_once() {
+    let f = fixture().await;
+    let alice = user(&f.services, "alice").await;
+    let since = token(&f.services.sync(&alice, "A", sync_params(None, 0)).await.unwrap());
+    let poll = {
+        let services = f.services.clone();
+        let alice = alice.clone();
+        tokio::spawn(async move { services.sync(&alice, "A", sync_params(Some(since), 30_000)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    f.services.stream.close();
+    let response = tokio::time::timeout(Duration::from_secs(2), poll).await.expect("long-poll kept waiting");
+    assert!(response.unwrap().is_ok());
+}

@@ -30,9 +30,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "Plexus is listening"
     );
+    let closing = services.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop.send(true);
+        closing.stream.close();
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stopped(stopping))
