@@ -16,7 +16,7 @@ use crate::{
     Result, ServiceError, Services,
 };
 
-/// (request field, storage kind, required `usage`).
+/// (request field, kind): the kind is both the storage key and the required `usage`.
 const KINDS: [(&str, &str); 3] = [
     ("master_key", "master"),
     ("self_signing_key", "self_signing"),
@@ -33,6 +33,7 @@ enum Target {
     OtherMaster(Value),
 }
 
+/// Checks owner, usage and shape of an uploaded key; returns its (key ID, public key).
 fn validate_cross_signing_key(user: &UserId, kind: &str, key: &Value) -> Result<(String, String)> {
     if key.get("user_id").and_then(Value::as_str) != Some(user.as_str()) {
         return Err(ServiceError::invalid(format!(
@@ -54,7 +55,7 @@ fn validate_cross_signing_key(user: &UserId, kind: &str, key: &Value) -> Result<
 }
 
 impl Services {
-    /// Whether the user has uploaded a master key (decides whether UIA is needed).
+    /// Whether the user has uploaded a master key.
     pub fn has_cross_signing_keys(&self, user: &UserId) -> Result<bool> {
         Ok(self
             .db
