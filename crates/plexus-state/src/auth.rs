@@ -65,7 +65,7 @@ pub(crate) fn check_auth_cached<E: Event>(
     }
     // "If the content of the m.room.create event has m.federate set to false, and the sender
     // domain of the event does not match the sender domain of the create event, reject."
-    if !create::room_federates(&cache.content(&room.create))?
+    if !cache.federates(&room.create)?
         && event.sender().server_name() != room.create.sender().server_name()
     {
         return Err(AuthError::NotFederated);

@@ -19,18 +19,34 @@ use std::{
 use ruma::{room_version_rules::AuthorizationRules, EventId, OwnedEventId, OwnedUserId};
 use serde_json::{Map, Value};
 
-use super::{create::room_creators, power_levels::PowerLevels};
+use super::{
+    create::{room_creators, room_federates},
+    power_levels::PowerLevels,
+};
 use crate::{AuthError, Event};
 
 /// An event's content as a JSON object, or the parse error's message.
 pub(crate) type ParsedContent = Rc<Result<Map<String, Value>, String>>;
 
 /// Parsed contents, power levels and creators, keyed by event ID.
-#[derive(Default)]
 pub(crate) struct ParseCache {
     contents: Memo<ParsedContent>,
     power_levels: Memo<Result<Rc<PowerLevels>, AuthError>>,
     creators: Memo<Result<Rc<BTreeSet<OwnedUserId>>, AuthError>>,
+    federates: Memo<Result<bool, AuthError>>,
+}
+
+impl Default for ParseCache {
+    fn default() -> Self {
+        // Consecutive checks nearly always read the same create and power levels events, so
+        // those tables remember their last answer; contents are read in no such order.
+        Self {
+            contents: Memo::new(false),
+            power_levels: Memo::new(true),
+            creators: Memo::new(true),
+            federates: Memo::new(true),
+        }
+    }
 }
 
 impl ParseCache {
@@ -75,6 +91,12 @@ impl ParseCache {
             room_creators(rules, create, &self.content(create)).map(Rc::new)
         })
     }
+
+    /// Whether a create event lets other servers take part (`m.federate`).
+    pub fn federates<E: Event>(&self, create: &E) -> Result<bool, AuthError> {
+        self.federates
+            .get_or_insert_with(create.event_id(), || room_federates(&self.content(create)))
+    }
 }
 
 /// `value` as a static string when it is one of the membership or join rule values.
@@ -97,23 +119,39 @@ fn known_str(value: &str) -> Cow<'static, str> {
 }
 
 /// A memo table from event ID to a cheaply cloned value.
-struct Memo<T>(RefCell<HashMap<OwnedEventId, T>>);
-
-impl<T> Default for Memo<T> {
-    fn default() -> Self {
-        Self(RefCell::new(HashMap::new()))
-    }
+struct Memo<T> {
+    table: RefCell<HashMap<OwnedEventId, T>>,
+    /// The last entry answered, checked before hashing, when `remember_last` is set.
+    last: RefCell<Option<(OwnedEventId, T)>>,
+    remember_last: bool,
 }
 
 impl<T: Clone> Memo<T> {
-    /// The value for `id`, computing it on first use. The table is not borrowed while
-    /// `compute` runs, so `compute` may consult other memo tables (or this one).
-    fn get_or_insert_with(&self, id: &EventId, compute: impl FnOnce() -> T) -> T {
-        if let Some(value) = self.0.borrow().get(id) {
-            return value.clone();
+    fn new(remember_last: bool) -> Self {
+        Self {
+            table: RefCell::new(HashMap::new()),
+            last: RefCell::new(None),
+            remember_last,
         }
-        let value = compute();
-        self.0.borrow_mut().insert(id.to_owned(), value.clone());
+    }
+
+    /// The value for `id`, computing it on first use. No table is borrowed while `compute`
+    /// runs, so `compute` may consult other memo tables (or this one).
+    fn get_or_insert_with(&self, id: &EventId, compute: impl FnOnce() -> T) -> T {
+        if let Some((last_id, value)) = &*self.last.borrow() {
+            if **last_id == *id {
+                return value.clone();
+            }
+        }
+        let known = self.table.borrow().get(id).cloned();
+        let value = known.unwrap_or_else(|| {
+            let value = compute();
+            self.table.borrow_mut().insert(id.to_owned(), value.clone());
+            value
+        });
+        if self.remember_last {
+            *self.last.borrow_mut() = Some((id.to_owned(), value.clone()));
+        }
         value
     }
 }
