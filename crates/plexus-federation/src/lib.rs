@@ -14,6 +14,8 @@ pub mod discovery;
 pub mod error;
 pub mod keys;
 mod routes;
+#[cfg(test)]
+mod testing;
 pub mod tls;
 pub mod xmatrix;
 

@@ -2,58 +2,23 @@
 //! (refused by default, allowed when empty), certificate checks with and without
 //! `ca_file`, `verify_tls = false`, and the response size limit.
 
-use std::{path::PathBuf, sync::Arc};
+use std::sync::Arc;
 
 use http::Method;
 use plexus_core::Config;
 use plexus_service::Services;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use serde_json::json;
 
 use super::{ClientError, FederationClient};
+use crate::testing::TlsPeer;
 
-/// A CA, a server certificate for 127.0.0.1 signed by it, and a TLS server on loopback.
-struct Peer {
-    dir: tempfile::TempDir,
-    name: String,
-}
-
-impl Peer {
-    async fn start() -> Peer {
-        let dir = tempfile::tempdir().unwrap();
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name
-            .push(DnType::CommonName, "client test CA");
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-            .unwrap()
-            .signed_by(&key, &ca_cert, &ca_key)
-            .unwrap();
-        std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
-        std::fs::write(dir.path().join("cert.pem"), cert.pem()).unwrap();
-        std::fs::write(dir.path().join("key.pem"), key.serialize_pem()).unwrap();
-        let tls =
-            crate::tls::server_config(&dir.path().join("cert.pem"), &dir.path().join("key.pem"))
-                .unwrap();
-        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let name = format!("127.0.0.1:{}", tcp.local_addr().unwrap().port());
-        let app = axum::Router::new()
-            .route(
-                "/small",
-                axum::routing::get(|| async { axum::Json(json!({"ok": true})) }),
-            )
-            .route("/big", axum::routing::get(|| async { "x".repeat(10_000) }));
-        let listener = crate::tls::TlsListener::new(tcp, tls).unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Peer { dir, name }
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.dir.path().join("ca.pem")
-    }
+fn peer_app() -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/small",
+            axum::routing::get(|| async { axum::Json(json!({"ok": true})) }),
+        )
+        .route("/big", axum::routing::get(|| async { "x".repeat(10_000) }))
 }
 
 fn client(configure: impl FnOnce(&mut Config)) -> (tempfile::TempDir, FederationClient) {
@@ -87,7 +52,7 @@ async fn the_default_deny_list_refuses_loopback_literals_and_names() {
 
 #[tokio::test]
 async fn loopback_is_reached_with_an_empty_deny_list_and_the_ca_file() {
-    let peer = Peer::start().await;
+    let peer = TlsPeer::start(peer_app()).await;
     let ca = peer.ca();
     let (_dir, client) = client(|config| {
         config.federation.ip_range_denylist.clear();
@@ -102,7 +67,7 @@ async fn loopback_is_reached_with_an_empty_deny_list_and_the_ca_file() {
 
 #[tokio::test]
 async fn unknown_certificates_fail_unless_verification_is_off() {
-    let peer = Peer::start().await;
+    let peer = TlsPeer::start(peer_app()).await;
     let (_dir, strict) = client(|config| config.federation.ip_range_denylist.clear());
     let refused = strict.send(&peer.name, Method::GET, "/small", None).await;
     assert!(
@@ -121,7 +86,7 @@ async fn unknown_certificates_fail_unless_verification_is_off() {
 
 #[tokio::test]
 async fn responses_over_the_size_limit_are_refused() {
-    let peer = Peer::start().await;
+    let peer = TlsPeer::start(peer_app()).await;
     let (_dir, client) = client(|config| {
         config.federation.ip_range_denylist.clear();
         config.federation.verify_tls = false;

@@ -8,6 +8,9 @@ use serde_json::{json, Value};
 
 use super::{own, KeyError, KeyStore, ServerKeys};
 
+#[cfg(test)]
+mod tests;
+
 /// Key responses of `server` valid until at least `min_valid_until_ms`, each co-signed by us.
 pub async fn query(
     store: &KeyStore,
