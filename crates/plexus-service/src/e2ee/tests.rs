@@ -177,6 +177,7 @@ async fn to_device_messages_are_delivered_in_order_and_deleted_once_acknowledged
                 messages: &messages,
             },
         )
+        .await
         .unwrap();
     }
     let current = s.stream.current();
@@ -412,6 +413,7 @@ async fn queued_to_device_messages_survive_a_restart() {
                 messages: &messages,
             },
         )
+        .await
         .unwrap();
         let before = s.stream.current();
         s.shutdown().unwrap();
@@ -491,6 +493,7 @@ async fn a_dehydrated_device_receives_to_device_messages_page_by_page() {
             messages: &messages,
         },
     )
+    .await
     .unwrap();
     let page = s
         .dehydrated_device_events(&alice, "DEHYDRATED", None)

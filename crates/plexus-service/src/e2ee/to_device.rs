@@ -21,12 +21,16 @@ pub struct ToDeviceSend<'a> {
 
 impl Services {
     /// Queues the messages for every addressed local device. A repeated txn ID is a no-op.
-    pub fn send_to_device(
+    pub async fn send_to_device(
         &self,
         sender: &UserId,
         sender_device: &str,
         send: ToDeviceSend<'_>,
     ) -> Result<()> {
+        // A client retrying while the first attempt is still running must not
+        // get both delivered: check-then-write runs under a per-device lock.
+        let lock = self.room_lock(&format!("\0e2ee:to-device:{sender}:{sender_device}"));
+        let _guard = lock.lock().await;
         let txn_key = (
             sender.to_string(),
             sender_device.to_owned(),
