@@ -93,8 +93,10 @@ impl FederationClient {
         Ok(destination)
     }
 
-    /// Sends a request signed with our key; `path` includes the query. Returns the JSON body
-    /// of a 2xx answer, [`ClientError::Status`] otherwise.
+    /// Sends a request signed with our key to `server` (a server name, before delegation).
+    /// `path` starts with `/_matrix/`, includes the query and is already percent-encoded:
+    /// it is signed exactly as sent. Returns the JSON body of a 2xx answer,
+    /// [`ClientError::Status`] (with the peer's JSON error) otherwise.
     pub async fn send(
         &self,
         server: &str,
