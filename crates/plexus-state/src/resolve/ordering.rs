@@ -114,13 +114,13 @@ fn room_create_for<E: Event>(
 /// Orders `events` by mainline position relative to `power_levels` (the resolved power levels
 /// event), then `origin_server_ts`, then event ID.
 pub(crate) fn mainline_sort<E: Event>(
-    events: &HashSet<OwnedEventId>,
+    events: &[&OwnedEventId],
     power_levels: Option<&EventId>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> Result<Vec<OwnedEventId>, ResolveError> {
     let mainline = mainline_of(power_levels, fetch_event);
     let mut keyed = Vec::with_capacity(events.len());
-    for id in events {
+    for &id in events {
         let event = fetch_event(id).ok_or_else(|| ResolveError::EventNotFound(id.clone()))?;
         let position = mainline_position(&event, &mainline, fetch_event);
         // A greater mainline position (an older base) sorts first; `None` is ∞.

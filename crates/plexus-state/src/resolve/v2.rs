@@ -50,8 +50,7 @@ pub(super) fn resolve<E: Event + Clone>(
     let partial = iterative_auth_checks(auth_rules, &sorted_power, initial, fetch_event, &cache)?;
 
     // Step 3: everything else, in mainline order of the partially resolved power levels.
-    let remaining: HashSet<OwnedEventId> =
-        full_conflicted.difference(&power_events).cloned().collect();
+    let remaining: Vec<&OwnedEventId> = full_conflicted.difference(&power_events).collect();
     let power_levels_key = (StateEventType::RoomPowerLevels, String::new());
     let resolved_power_levels = partial.get(&power_levels_key).map(|id| id.as_ref());
     let sorted_rest = mainline_sort(&remaining, resolved_power_levels, fetch_event)?;
