@@ -141,6 +141,18 @@ impl KeyStore {
         map
     }
 
+    /// Fetches `server`'s keys unless that happened within the last 30 s (for the notary
+    /// endpoints, which anyone may call: they cannot make us fetch a server over and over).
+    pub async fn refresh_if_due(&self, server: &str) -> Result<(), KeyError> {
+        let gate = self.fetch_gate(server);
+        let mut last_fetch = gate.lock().await;
+        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+            return Ok(());
+        }
+        *last_fetch = Some(Instant::now());
+        self.refresh(server).await.map(drop)
+    }
+
     /// The fetch gate of `server`; idle, expired gates are dropped as the map grows.
     fn fetch_gate(&self, server: &str) -> FetchGate {
         let mut gates = self.fetch_gates.lock().expect("key fetch gates poisoned");

@@ -24,8 +24,8 @@ pub async fn query(
     let minimum = min_valid_until_ms.unwrap_or_else(now_millis);
     let mut responses = store.cached_responses(server, minimum)?;
     if responses.is_empty() {
-        match store.refresh(server).await {
-            Ok(_) => responses = store.cached_responses(server, minimum)?,
+        match store.refresh_if_due(server).await {
+            Ok(()) => responses = store.cached_responses(server, minimum)?,
             Err(e) => tracing::debug!(%server, "notary fetch failed: {e}"),
         }
     }
