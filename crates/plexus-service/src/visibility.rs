@@ -14,13 +14,14 @@ impl Services {
         if visibility == "world_readable" {
             return Ok(true);
         }
-        // Membership at the event: after it for the user's own member event,
-        // so a user sees their own join.
         let own_member_event = pdu.kind.to_string() == "m.room.member"
             && pdu.state_key.as_deref() == Some(user.as_str());
-        let membership_group = if own_member_event { meta.state_after } else { group };
+        // A user always sees changes of their own membership (their leave, kick or ban too).
+        if own_member_event {
+            return Ok(true);
+        }
         let membership_then = self
-            .state_event_in_group(membership_group, "m.room.member", user.as_str())?
+            .state_event_in_group(group, "m.room.member", user.as_str())?
             .and_then(|p| p.content_str("membership"));
         match (membership_then.as_deref(), visibility.as_str()) {
             (Some("join"), _) => Ok(true),

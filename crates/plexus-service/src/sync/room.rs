@@ -36,9 +36,12 @@ impl Services {
     pub(super) fn joined_room_sync(&self, ctx: &RoomSync<'_>, co_members: &mut BTreeSet<String>) -> Result<Option<Value>> {
         let room_id = RoomId::parse(ctx.room).map_err(ServiceError::internal)?;
         co_members.extend(self.room_members(&room_id, "join")?);
-        // A room joined within this range is new to the client: send it whole.
-        let initial = ctx.params.full_state || ctx.since.is_none_or(|s| ctx.membership.stream > s);
-        let since = if initial { None } else { ctx.since };
+        // A room joined within this range is new to the client: its timeline starts
+        // from the latest events, not from `since`. `full_state` keeps the incremental
+        // timeline but sends the whole state at its start.
+        let newly_joined = ctx.since.is_none_or(|s| ctx.membership.stream > s);
+        let initial = newly_joined || ctx.params.full_state;
+        let since = if newly_joined { None } else { ctx.since };
         let timeline = self.sync_timeline(&room_id, ctx, since, ctx.current)?;
         let state = self.sync_state(&room_id, ctx, since, &timeline, initial, ctx.current)?;
         let ephemeral = self.sync_ephemeral(&room_id, ctx, initial)?;
