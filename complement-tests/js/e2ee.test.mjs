@@ -39,6 +39,7 @@ describe("matrix-js-sdk Rust crypto against plexus", { timeout: 240_000 }, () =>
   let alice;
   let bob;
   let roomId;
+  let bobPhone;
 
   before(async () => {
     server = await startServer();
@@ -51,12 +52,13 @@ describe("matrix-js-sdk Rust crypto against plexus", { timeout: 240_000 }, () =>
   });
 
   after(async () => {
-    for (const client of [alice, bob]) client?.stopClient();
+    for (const client of [alice, bob, bobPhone]) client?.stopClient();
     const log = server?.log() ?? "";
     await server?.stop();
     const warnings = log.split("\n").filter((line) => /WARN/.test(line));
     if (warnings.length) console.log(`server warnings:\n${warnings.join("\n")}`);
     const errors = log.split("\n").filter((line) => /ERROR|panicked/.test(line));
+    exitSoonAfterTests();
     assert.deepEqual(errors, [], "the server logged errors");
     exitSoonAfterTests();
   });
@@ -89,6 +91,31 @@ describe("matrix-js-sdk Rust crypto against plexus", { timeout: 240_000 }, () =>
 
     const raw = bob.getRoom(roomId).getLiveTimeline().getEvents().find((e) => e.getContent().body === "secret from alice");
     assert.equal(raw.getWireType(), "m.room.encrypted", "the server only saw ciphertext");
+  });
+
+  it("encrypts to a device bob logs in later (device list change through /sync)", async () => {
+    const login = await sdk.createClient({ baseUrl: server.baseUrl }).loginRequest({
+      type: "m.login.password",
+      identifier: { type: "m.id.user", user: bob.getUserId() },
+      password: PASSWORD,
+    });
+    bobPhone = sdk.createClient({
+      baseUrl: server.baseUrl,
+      accessToken: login.access_token,
+      userId: login.user_id,
+      deviceId: login.device_id,
+    });
+    await bobPhone.initRustCrypto({ useIndexedDB: false });
+    await startAndSync(bobPhone);
+    // Alice's client must learn of the new device from device_lists.changed before it sends.
+    await poll(
+      async () => (await alice.getCrypto().getUserDeviceInfo([bob.getUserId()])).get(bob.getUserId())?.has(login.device_id),
+      WAIT_MS,
+      "alice sees bob's new device",
+    );
+    await withTimeout(alice.sendTextMessage(roomId, "for both of bob's devices"), WAIT_MS, "alice sends again");
+    await waitUntil(bobPhone, sdk.RoomEvent.Timeline, () => clearBodies(bobPhone, roomId).includes("for both of bob's devices"), WAIT_MS, "bob's new device decrypts");
+    await waitUntil(bob, sdk.RoomEvent.Timeline, () => clearBodies(bob, roomId).includes("for both of bob's devices"), WAIT_MS, "bob's first device decrypts");
   });
 
   it("bootstraps cross-signing (first upload needs no password) and a key backup", async () => {
