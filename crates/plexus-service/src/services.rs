@@ -30,6 +30,7 @@ pub struct Services {
     /// Serializes short read-modify-write updates of per-user rows (filter
     /// counters, tag maps) so concurrent requests cannot lose an update.
     pub(crate) user_row_lock: Mutex<()>,
+    pub(crate) password_slots: crate::users::PasswordSlots,
 }
 
 impl Services {
@@ -58,6 +59,7 @@ impl Services {
             rate_limiter,
             room_locks: Mutex::new(HashMap::new()),
             user_row_lock: Mutex::new(()),
+            password_slots: Default::default(),
             config,
         }))
     }

@@ -9,7 +9,7 @@ use plexus_core::time::now_millis;
 use ruma::{OwnedUserId, UserId};
 
 pub use devices::DeviceInfo;
-pub use password::{hash_password, verify_password};
+pub use password::PasswordSlots;
 
 use crate::{
     records::{DeviceRecord, TokenRecord, UserRecord},
@@ -104,7 +104,7 @@ impl Services {
         let password_hash = match password {
             Some(password) => {
                 self.check_password_policy(password)?;
-                Some(hash_password(password).await?)
+                Some(self.password_slots.hash(password).await?)
             }
             None => None,
         };
@@ -141,7 +141,7 @@ impl Services {
         let mut record = self
             .user(user_id)?
             .ok_or_else(|| ServiceError::not_found("no such user"))?;
-        record.password_hash = Some(hash_password(password).await?);
+        record.password_hash = Some(self.password_slots.hash(password).await?);
         self.db.put::<Users>(&user_id.to_string(), &Json(record))?;
         if logout_devices {
             for device in self.devices(user_id)? {
@@ -161,7 +161,7 @@ impl Services {
             return Err(ServiceError::forbidden("this account has been deactivated"));
         }
         let hash = record.password_hash.ok_or_else(forbidden)?;
-        if verify_password(password, &hash).await? {
+        if self.password_slots.verify(password, &hash).await? {
             Ok(())
         } else {
             Err(forbidden())
