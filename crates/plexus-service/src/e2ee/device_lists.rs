@@ -14,6 +14,9 @@ use crate::{
     Result, Services,
 };
 
+/// New events of a room walked to find membership changes before reading all members instead.
+pub(crate) const TIMELINE_WALK_LIMIT: usize = 200;
+
 /// A row of `room_members`: ((room, user), membership).
 type MemberRow = ((String, String), Json<MembershipRecord>);
 
@@ -93,12 +96,14 @@ impl Services {
         let (mut joined, mut left) = (BTreeSet::new(), BTreeSet::new());
         for (room, own) in self.user_memberships(user)? {
             let own_changed = in_range(own.stream);
-            if !own_changed
-                && (own.membership != "join" || !self.room_active_since(&room, since)?)
-            {
+            let rows = if own_changed {
+                self.members_of(&room)? // we met or left everyone in it
+            } else if own.membership == "join" {
+                self.members_changed_in(&room, since, current)?
+            } else {
                 continue;
-            }
-            for ((_, member), Json(m)) in self.members_of(&room)? {
+            };
+            for ((_, member), Json(m)) in rows {
                 if member == user.as_str() || !(own_changed || in_range(m.stream)) {
                     continue;
                 }
@@ -112,14 +117,41 @@ impl Services {
         Ok((joined, left))
     }
 
-    /// Whether the room had any event after `since` (membership changes are events).
-    fn room_active_since(&self, room: &str, since: u64) -> Result<bool> {
+    /// Membership rows of a room that may have changed in (since, current].
+    /// An incremental sync usually covers a few new events: walking them (the
+    /// PDUs are cached, sync just rendered them) is cheaper than reading every
+    /// member of a large room. Past [`TIMELINE_WALK_LIMIT`] events, all members are read.
+    fn members_changed_in(&self, room: &str, since: u64, current: u64) -> Result<Vec<MemberRow>> {
         let Ok(room_id) = ruma::RoomId::parse(room) else {
-            return Ok(false);
+            return Ok(vec![]);
         };
-        Ok(self
-            .room_record(&room_id)?
-            .is_none_or(|r| r.last_stream > since))
+        let mut members = BTreeSet::new();
+        for (walked, row) in self
+            .timeline_scan(&room_id, current, Direction::Backward)?
+            .enumerate()
+        {
+            let (stream, event_id) = row?;
+            if stream <= since {
+                break;
+            }
+            if walked >= TIMELINE_WALK_LIMIT {
+                return self.members_of(room);
+            }
+            let Some(pdu) = self.pdu(&event_id)? else {
+                continue;
+            };
+            if pdu.kind == ruma::events::TimelineEventType::RoomMember {
+                members.extend(pdu.state_key.clone());
+            }
+        }
+        let mut rows = Vec::with_capacity(members.len());
+        for member in members {
+            let key = (room.to_owned(), member);
+            if let Some(record) = self.db.get::<RoomMembers>(&key)? {
+                rows.push((key, record));
+            }
+        }
+        Ok(rows)
     }
 
     /// Users whose keys changed at a position in (since, current].

@@ -555,3 +555,37 @@ async fn concurrent_claims_never_hand_out_a_one_time_key_twice() {
     ids.dedup();
     assert_eq!((ids.len(), fallbacks), (10, 10));
 }
+
+#[tokio::test]
+async fn membership_changes_behind_many_events_are_still_found() {
+    let f = fixture();
+    let s = &f.services;
+    let alice = user_with_device(s, "alice", "A1").await;
+    let bob = user_with_device(s, "bob", "B1").await;
+    let room = s
+        .create_room(
+            &alice,
+            CreateRoom {
+                invite: vec![bob.clone()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let since = s.stream.current();
+    s.join_room(&room, &bob, None).await.unwrap();
+    for n in 0..super::device_lists::TIMELINE_WALK_LIMIT + 5 {
+        let text = json!({ "msgtype": "m.text", "body": format!("message {n}") });
+        s.append_event(
+            &room,
+            &alice,
+            crate::events::NewEvent::message("m.room.message", text),
+        )
+        .await
+        .unwrap();
+    }
+    let changes = s
+        .device_list_changes(&alice, since, s.stream.current())
+        .unwrap();
+    assert_eq!(changes.changed, [bob.to_string()]);
+}
