@@ -153,3 +153,86 @@ async fn many_rooms_sync_together() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_joins_all_land() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let room = alice.create_room(json!({"preset": "public_chat"})).await;
+    let mut users = Vec::new();
+    for i in 0..12 {
+        users.push(anon.register(&format!("joiner{i}")).await);
+    }
+    let tasks: Vec<_> = users
+        .iter()
+        .cloned()
+        .map(|user| {
+            let room = room.clone();
+            tokio::spawn(async move { user.join(&room).await })
+        })
+        .collect();
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("join hangs")
+            .expect("join");
+    }
+    let members = alice
+        .get(&complement_tests::rooms::room_path(&room, "joined_members"))
+        .await
+        .ok();
+    let joined = members["joined"].as_object().expect("joined");
+    assert_eq!(joined.len(), 13, "{members}");
+    for user in &users {
+        assert!(
+            joined.contains_key(&user.user_id),
+            "{} missing",
+            user.user_id
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_state_writes_agree_with_timeline() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = alice.create_room(json!({})).await;
+    let other = server
+        .client()
+        .login("alice", complement_tests::PASSWORD)
+        .await;
+    let mut tasks = Vec::new();
+    for (client, tag) in [(alice.clone(), "a"), (other, "b")] {
+        let room = room.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..15 {
+                client
+                    .put_state(
+                        &room,
+                        "m.room.topic",
+                        "",
+                        &json!({"topic": format!("{tag}{i}")}),
+                    )
+                    .await;
+            }
+        }));
+    }
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("writer hangs")
+            .expect("writer");
+    }
+    let current = alice.get_state(&room, "m.room.topic", "").await.ok();
+    let events = alice.all_messages(&room, 20).await;
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "m.room.topic")
+        .expect("topic events");
+    assert_eq!(
+        current["topic"], last["content"]["topic"],
+        "current state differs from the last topic in the timeline"
+    );
+}
