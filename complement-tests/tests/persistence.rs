@@ -316,3 +316,68 @@ async fn repeated_restarts_keep_state() {
         ["round 0", "round 1", "round 2"]
     );
 }
+
+/// Creates rooms (each with a name) until a request fails; returns the
+/// acknowledged room IDs. Bounded in count and time.
+async fn create_rooms_until_failure(client: Client, acked: Acked) -> Vec<String> {
+    let mut rooms = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for i in 0..2_000 {
+        if Instant::now() > deadline {
+            break;
+        }
+        let body = json!({"preset": "public_chat", "name": format!("crash room {i}")});
+        let request = client
+            .builder(
+                complement_tests::Method::POST,
+                "/_matrix/client/v3/createRoom",
+            )
+            .json(&body);
+        match client.try_send(request).await {
+            Ok(response) if response.status == 200 => {
+                rooms.push(
+                    response.body["room_id"]
+                        .as_str()
+                        .expect("room_id")
+                        .to_owned(),
+                );
+                acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(response) => panic!("createRoom failed before the kill: {response:?}"),
+            Err(_) => break,
+        }
+    }
+    rooms
+}
+
+#[tokio::test]
+async fn sigkill_during_room_creation_keeps_every_acknowledged_room() {
+    let mut server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let acked = Acked::default();
+    let creator = tokio::spawn(create_rooms_until_failure(alice.clone(), acked.clone()));
+    let started = Instant::now();
+    while started.elapsed() < KILL_AFTER && acked.load(Ordering::Relaxed) < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill9();
+    let rooms = tokio::time::timeout(Duration::from_secs(60), creator)
+        .await
+        .expect("creator hangs")
+        .expect("creator");
+    assert!(rooms.len() >= 3, "too few rooms before the kill");
+    server.restart().await;
+    let joined: HashSet<String> = alice.joined_rooms().await.into_iter().collect();
+    for (i, room) in rooms.iter().enumerate() {
+        assert!(joined.contains(room), "acknowledged room {i} lost");
+        let name = alice.get_state(room, "m.room.name", "").await.ok();
+        assert_eq!(name["name"], format!("crash room {i}"));
+    }
+    for room in joined.difference(&rooms.iter().cloned().collect()) {
+        let create = alice.get_state(room, "m.room.create", "").await;
+        assert_eq!(
+            create.status, 200,
+            "half-created room {room} after the crash: {create:?}"
+        );
+    }
+}
