@@ -14,6 +14,17 @@ const DEFAULT_REDACT_LEVEL: i64 = 50;
 impl Services {
     /// Whether `user` may redact events sent by others in the room's current state.
     pub fn user_can_redact_others(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
+        self.user_meets_level(room_id, user, "redact", DEFAULT_REDACT_LEVEL)
+    }
+
+    /// Whether `user` may invite (the level a restricted-join authoriser needs).
+    pub fn user_can_invite(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
+        self.user_meets_level(room_id, user, "invite", 0)
+    }
+
+    /// Whether `user` holds the level named `action` (`redact`, `invite`, …)
+    /// in the room's current power levels, `default` when they do not say.
+    fn user_meets_level(&self, room_id: &RoomId, user: &UserId, action: &str, default: i64) -> Result<bool> {
         if self.is_room_creator(room_id, user)? && self.creators_privileged(room_id)? {
             return Ok(true);
         }
@@ -23,7 +34,7 @@ impl Services {
             return self.is_room_creator(room_id, user);
         };
         let content = power_levels.content_value();
-        let needed = as_level(content.get("redact")).unwrap_or(DEFAULT_REDACT_LEVEL);
+        let needed = as_level(content.get(action)).unwrap_or(default);
         Ok(user_level(&content, user) >= needed)
     }
 }

@@ -269,3 +269,18 @@ async fn closing_the_stream_ends_long_polls_at_once() {
     let response = tokio::time::timeout(Duration::from_secs(2), poll).await.expect("long-poll kept waiting");
     assert!(response.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn restricted_rooms_admit_members_of_allowed_rooms_only() {
+    let f = fixture().await;
+    let [alice, bob, carol] = [user(&f.services, "alice").await, user(&f.services, "bob").await, user(&f.services, "carol").await];
+    let space = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V10).await;
+    let rule = json!({ "join_rule": "restricted", "allow": [{ "type": "m.room_membership", "room_id": space }] });
+    f.services.append_event(&room_id, &alice, NewEvent::state("m.room.join_rules", "", rule)).await.unwrap();
+    f.services.join_room(&space, &bob, None).await.unwrap();
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let join = f.services.current_state_event(&room_id, "m.room.member", bob.as_str()).unwrap().unwrap();
+    assert_eq!(join.content_str("join_authorised_via_users_server").as_deref(), Some(alice.as_str()));
+    assert!(matches!(f.services.join_room(&room_id, &carol, None).await, Err(ServiceError::Forbidden(_))));
+}

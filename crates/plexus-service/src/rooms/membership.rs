@@ -20,6 +20,9 @@ impl Services {
     pub async fn join_event(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<Arc<Pdu>> {
         let mut content = json!({ "membership": "join" });
         self.add_profile(&mut content, user)?;
+        if let Some(authoriser) = self.restricted_join_authoriser(room_id, user)? {
+            content["join_authorised_via_users_server"] = json!(authoriser);
+        }
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
@@ -134,6 +137,42 @@ impl Services {
 
     pub fn is_joined(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
         Ok(self.membership(room_id, user)?.is_some_and(|m| m.membership == "join"))
+    }
+
+    /// For a `restricted`/`knock_restricted` room the user is not already
+    /// in or invited to: a local member who may invite, vouching that the user
+    /// is joined to one of the rooms the join rule allows. `None` when no
+    /// authorisation is needed; `Forbidden` when the user qualifies through no room.
+    fn restricted_join_authoriser(&self, room_id: &RoomId, user: &UserId) -> Result<Option<String>> {
+        let Some(rules) = self.current_state_event(room_id, "m.room.join_rules", "")? else {
+            return Ok(None);
+        };
+        let rule = rules.content_str("join_rule").unwrap_or_default();
+        let already = self
+            .membership(room_id, user)?
+            .is_some_and(|m| m.membership == "join" || m.membership == "invite");
+        if !(rule == "restricted" || rule == "knock_restricted") || already {
+            return Ok(None);
+        }
+        let content = rules.content_value();
+        let allowed_rooms = content["allow"].as_array().cloned().unwrap_or_default();
+        let qualifies = allowed_rooms.iter().any(|allow| {
+            allow["type"] == "m.room_membership"
+                && allow["room_id"]
+                    .as_str()
+                    .and_then(|r| RoomId::parse(r).ok())
+                    .is_some_and(|r| self.is_joined(&r, user).unwrap_or(false))
+        });
+        if !qualifies {
+            return Err(ServiceError::forbidden("you are not a member of a room this room admits"));
+        }
+        for member in self.room_members(room_id, "join")? {
+            let Ok(member) = UserId::parse(&member) else { continue };
+            if member.server_name() == self.server_name() && self.user_can_invite(room_id, &member)? {
+                return Ok(Some(member.to_string()));
+            }
+        }
+        Err(ServiceError::forbidden("no member of this server can authorise your join"))
     }
 
     fn add_profile(&self, content: &mut Value, user: &UserId) -> Result<()> {
