@@ -10,7 +10,7 @@ use ruma::UserId;
 
 use crate::{
     records::MembershipRecord,
-    tables::{E2eKeyChanges, RoomMembers},
+    tables::{E2eKeyChanges, RoomMembers, UserRooms},
     Result, Services,
 };
 
@@ -34,17 +34,20 @@ pub(crate) fn note_key_change(batch: &mut Batch<'_>, position: u64, user: &str) 
 }
 
 impl Services {
-    /// Joined members of every room `user` is joined to (the user included).
-    pub fn users_sharing_rooms(&self, user: &UserId) -> Result<BTreeSet<String>> {
-        let mut members = BTreeSet::from([user.to_string()]);
-        for room in self.joined_rooms(user)? {
-            for ((_, member), Json(m)) in self.members_of(&room)? {
-                if m.membership == "join" {
-                    members.insert(member);
-                }
+    /// Whether `other` is joined to one of `rooms` (the syncing user's joined rooms).
+    /// Checked per candidate, so the cost follows the few users whose keys
+    /// changed, not the size of the user's rooms.
+    fn joined_to_any(&self, other: &str, rooms: &BTreeSet<String>) -> Result<bool> {
+        for row in self
+            .db
+            .scan::<UserRooms, _>(&(other.to_owned(),), Direction::Forward)?
+        {
+            let ((_, room), Json(m)) = row?;
+            if m.membership == "join" && rooms.contains(&room) {
+                return Ok(true);
             }
         }
-        Ok(members)
+        Ok(false)
     }
 
     fn members_of(&self, room: &str) -> Result<Vec<MemberRow>> {
@@ -55,8 +58,8 @@ impl Services {
     }
 
     /// Users whose keys `user` should refetch after `since`, up to `current`.
-    /// Cheap when nothing happened: the set of room-sharing users is only
-    /// computed when some key change or departure needs checking against it.
+    /// Cheap when nothing happened: room sharing is only checked for users
+    /// whose keys changed or who left.
     pub fn device_list_changes(
         &self,
         user: &UserId,
@@ -71,12 +74,18 @@ impl Services {
                 left: vec![],
             });
         }
-        let sharing = self.users_sharing_rooms(user)?;
-        changed.extend(key_changes.into_iter().filter(|u| sharing.contains(u)));
-        let left: Vec<String> = left_candidates
-            .into_iter()
-            .filter(|u| !sharing.contains(u))
-            .collect();
+        let rooms: BTreeSet<String> = self.joined_rooms(user)?.into_iter().collect();
+        for other in key_changes {
+            if other == user.as_str() || self.joined_to_any(&other, &rooms)? {
+                changed.insert(other);
+            }
+        }
+        let mut left = Vec::new();
+        for other in left_candidates {
+            if !self.joined_to_any(&other, &rooms)? {
+                left.push(other);
+            }
+        }
         Ok(DeviceListChanges {
             changed: changed.into_iter().filter(|u| !left.contains(u)).collect(),
             left,
