@@ -123,6 +123,13 @@ describe("matrix-js-sdk against plexus", { timeout: 180_000 }, () => {
     await waitUntil(alice, sdk.RoomMemberEvent.Name, () => alice.getRoom(rooms.group)?.getMember(bob.getUserId())?.name === "Bob Builder", WAIT_MS, "alice sees the new name");
   });
 
+  it("keeps syncing across a server restart", async () => {
+    await withTimeout(server.restart(), 30_000, "server restart");
+    await alice.sendTextMessage(rooms.dm, "after the restart");
+    const arrived = () => timelineBodies(bob.getRoom(rooms.dm)).includes("after the restart");
+    await waitUntil(bob, sdk.RoomEvent.Timeline, arrived, 30_000, "bob's running client receives after the restart");
+  });
+
   it("bob leaves the group room", async () => {
     await bob.leave(rooms.group);
     await waitUntil(alice, sdk.RoomMemberEvent.Membership, () => membership(alice, rooms.group, bob.getUserId()) === "leave", WAIT_MS, "alice sees bob leave");

@@ -66,34 +66,54 @@ async function waitReady(baseUrl, child, logPath) {
   throw new Error(`plexus not ready within ${START_TIMEOUT_MS} ms:\n${readFileSync(logPath, "utf8")}`);
 }
 
-/** Starts plexus; resolves to { baseUrl, stop }. */
-export async function startServer() {
-  const root = mkdtempSync(join(tmpdir(), "plexus-js-"));
-  const config = join(root, "config.toml");
-  const logPath = join(root, "server.log");
-  writeFileSync(config, "");
-  const port = await freePort();
+/** Spawns `plexus serve` and waits until it answers; returns the child and its exit promise. */
+async function launch({ config, port, dataDir, logPath }) {
   const log = openSync(logPath, "a");
   const child = spawn(plexusBinary(), ["serve", "--config", config], {
-    env: serverEnv(port, join(root, "data")),
+    env: serverEnv(port, dataDir),
     stdio: ["ignore", log, log],
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
-    await waitReady(baseUrl, child, logPath);
+    await waitReady(`http://127.0.0.1:${port}`, child, logPath);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
   }
+  return { child, exited };
+}
+
+/** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once the process is gone. */
+async function terminate({ child, exited }) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts plexus; resolves to { baseUrl, stop, restart, log }. `restart`
+ * stops it gracefully and starts it again on the same port and data.
+ */
+export async function startServer() {
+  const root = mkdtempSync(join(tmpdir(), "plexus-js-"));
+  const setup = {
+    config: join(root, "config.toml"),
+    logPath: join(root, "server.log"),
+    dataDir: join(root, "data"),
+    port: await freePort(),
+  };
+  writeFileSync(setup.config, "");
+  let running = await launch(setup);
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(running);
     rmSync(root, { recursive: true, force: true });
   };
-  return { baseUrl, stop, log: () => readFileSync(logPath, "utf8") };
+  const restart = async () => {
+    await terminate(running);
+    running = await launch(setup);
+  };
+  const log = () => readFileSync(setup.logPath, "utf8");
+  return { baseUrl: `http://127.0.0.1:${setup.port}`, stop, restart, log };
 }
