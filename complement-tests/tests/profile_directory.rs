@@ -303,3 +303,29 @@ async fn avatar_url_propagates_to_member_events() {
         .ok();
     assert_eq!(member["avatar_url"], "mxc://localhost/abcdef");
 }
+
+#[tokio::test]
+async fn localpart_with_slash_and_plus_works_in_paths() {
+    let server = TestServer::start_default().await;
+    let odd = server.client().register("team/ops+1=x").await;
+    assert_eq!(odd.user_id, "@team/ops+1=x:localhost");
+    assert_eq!(odd.whoami().await, odd.user_id);
+    let path = profile_path(&odd.user_id, "displayname");
+    odd.put(&path, &json!({"displayname": "Odd 🦀 Ünïcode"}))
+        .await
+        .ok();
+    assert_eq!(
+        server.client().get(&path).await.ok()["displayname"],
+        "Odd 🦀 Ünïcode"
+    );
+    let room = odd.create_room(json!({"name": "Zimmer 🏠"})).await;
+    let member = odd
+        .get_state(&room, "m.room.member", &odd.user_id)
+        .await
+        .ok();
+    assert_eq!(member["displayname"], "Odd 🦀 Ünïcode");
+    assert_eq!(
+        odd.get_state(&room, "m.room.name", "").await.ok()["name"],
+        "Zimmer 🏠"
+    );
+}
