@@ -142,3 +142,63 @@ async fn logout_removes_the_device() {
     );
     alice.get(&path).await.assert_error(404, "M_NOT_FOUND");
 }
+
+/// Sends `method path body`; on a 401 UIA answer, retries with a password stage.
+async fn with_password_auth_method(
+    client: &Client,
+    method: complement_tests::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> complement_tests::ApiResponse {
+    let first = client.request(method.clone(), path, Some(&body)).await;
+    if first.status != 401 {
+        return first;
+    }
+    let mut body = body;
+    body["auth"] = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": client.user_id},
+        "password": PASSWORD,
+        "session": first.body["session"],
+    });
+    client.request(method, path, Some(&body)).await
+}
+
+#[tokio::test]
+async fn delete_device_needs_auth_and_logs_it_out() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let phone = anon.login("alice", PASSWORD).await;
+    let path = format!(
+        "/_matrix/client/v3/devices/{}",
+        path_segment(&phone.device_id)
+    );
+    let unauthenticated = alice.delete(&path).await;
+    assert_eq!(
+        unauthenticated.status, 401,
+        "device deleted without UIA: {unauthenticated:?}"
+    );
+    let method = complement_tests::Method::DELETE;
+    with_password_auth_method(&alice, method, &path, json!({}))
+        .await
+        .ok();
+    phone.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
+    alice.get(&path).await.assert_error(404, "M_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn delete_devices_in_bulk() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let one = anon.login("alice", PASSWORD).await;
+    let two = anon.login("alice", PASSWORD).await;
+    let body = json!({"devices": [one.device_id, two.device_id]});
+    with_password_auth(&alice, "/_matrix/client/v3/delete_devices", body)
+        .await
+        .ok();
+    one.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
+    two.get(WHOAMI).await.assert_error(401, "M_UNKNOWN_TOKEN");
+    assert_eq!(alice.whoami().await, alice.user_id);
+}
