@@ -448,3 +448,54 @@ async fn redacting_others_needs_power() {
     let rest = format!("redact/{}/r2", complement_tests::encode::path_segment(&own));
     bob.put(&room_path(&room, &rest), &json!({})).await.ok();
 }
+
+#[tokio::test]
+async fn redacted_member_event_keeps_membership() {
+    let server = TestServer::start_default().await;
+    let (alice, room) = alice_with_room(&server).await;
+    let path = format!(
+        "/_matrix/client/v3/profile/{}/displayname",
+        complement_tests::encode::path_segment(&alice.user_id)
+    );
+    alice
+        .put(&path, &json!({"displayname": "Shown"}))
+        .await
+        .ok();
+    let member_path = room_path(
+        &room,
+        &format!(
+            "state/m.room.member/{}",
+            complement_tests::encode::path_segment(&alice.user_id)
+        ),
+    );
+    let events = alice.all_messages(&room, 10).await;
+    let member = events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "m.room.member" && e["content"]["displayname"] == "Shown")
+        .expect("member event with the name");
+    let member_id = member["event_id"].as_str().expect("event_id").to_owned();
+    let rest = format!(
+        "redact/{}/rm1",
+        complement_tests::encode::path_segment(&member_id)
+    );
+    alice.put(&room_path(&room, &rest), &json!({})).await.ok();
+    let event_path = room_path(
+        &room,
+        &format!(
+            "event/{}",
+            complement_tests::encode::path_segment(&member_id)
+        ),
+    );
+    let redacted = alice.get(&event_path).await.ok();
+    assert_eq!(
+        redacted["content"],
+        json!({"membership": "join"}),
+        "redaction algorithm: {redacted}"
+    );
+    let current = alice.get(&member_path).await.ok();
+    assert_eq!(
+        current["membership"], "join",
+        "redacting the member event changed the membership: {current}"
+    );
+}
