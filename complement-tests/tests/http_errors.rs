@@ -133,3 +133,40 @@ async fn capabilities_advertise_room_versions() {
         "{caps}"
     );
 }
+
+#[tokio::test]
+async fn unknown_login_type_is_bad_request() {
+    let server = TestServer::start_default().await;
+    let body = complement_tests::json!({"type": "m.login.bogus", "user": "alice", "password": "x"});
+    let response = server
+        .client()
+        .post("/_matrix/client/v3/login", &body)
+        .await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert!(!response.errcode().is_empty(), "{response:?}");
+}
+
+#[tokio::test]
+async fn malformed_fields_are_bad_json() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bad_preset = complement_tests::json!({"preset": 42});
+    let response = alice
+        .post("/_matrix/client/v3/createRoom", &bad_preset)
+        .await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert!(
+        ["M_BAD_JSON", "M_INVALID_PARAM"].contains(&response.errcode()),
+        "{response:?}"
+    );
+    let room = alice.create_room(complement_tests::json!({})).await;
+    let path = complement_tests::rooms::room_path(&room, "send/m.room.message/t1");
+    let response = alice
+        .put(&path, &complement_tests::json!(["not", "an", "object"]))
+        .await;
+    assert_eq!(response.status, 400, "array content accepted: {response:?}");
+    assert!(
+        ["M_BAD_JSON", "M_NOT_JSON"].contains(&response.errcode()),
+        "{response:?}"
+    );
+}
