@@ -329,3 +329,32 @@ async fn localpart_with_slash_and_plus_works_in_paths() {
         "Zimmer 🏠"
     );
 }
+
+#[tokio::test]
+async fn canonical_alias_must_point_to_the_room() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = alice.create_room(json!({})).await;
+    let other = alice
+        .create_room(json!({"room_alias_name": "elsewhere"}))
+        .await;
+    assert_ne!(room, other);
+    let path = complement_tests::rooms::room_path(&room, "state/m.room.canonical_alias/");
+    let wrong = alice
+        .put(&path, &json!({"alias": "#elsewhere:localhost"}))
+        .await;
+    wrong.assert_error(400, "M_BAD_ALIAS");
+    let invalid = alice.put(&path, &json!({"alias": "not an alias"})).await;
+    invalid.assert_error(400, "M_INVALID_PARAM");
+    alice
+        .put(
+            "/_matrix/client/v3/directory/room/%23here%3Alocalhost",
+            &json!({"room_id": room}),
+        )
+        .await
+        .ok();
+    alice
+        .put(&path, &json!({"alias": "#here:localhost"}))
+        .await
+        .ok();
+}
