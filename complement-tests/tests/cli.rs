@@ -97,9 +97,15 @@ async fn reset_password_of_unknown_user_fails() {
 /// Runs `plexus serve` with `env` on a stopped server's data dir; it must
 /// exit with an error (not start serving) and say why on stderr.
 fn assert_serve_refuses(server: &TestServer, env: &[(&str, &str)], expected_in_stderr: &str) {
-    let output = server.run_cli_with_env(&["serve"], env, "");
+    let limit = std::time::Duration::from_secs(10);
+    let output = server.try_run_cli(&["serve"], env, "", limit);
+    let output = output
+        .unwrap_or_else(|| panic!("serve started (still running after {limit:?}) with {env:?}"));
     let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
-    assert!(!output.status.success(), "serve started with {env:?}");
+    assert!(
+        !output.status.success(),
+        "serve exited successfully with {env:?}"
+    );
     assert!(
         stderr.contains(expected_in_stderr),
         "stderr does not mention {expected_in_stderr:?}: {stderr}"
@@ -139,4 +145,16 @@ async fn registration_token_validity() {
         true
     );
     assert_eq!(anon.get(&format!("{path}other")).await.ok()["valid"], false);
+}
+
+#[tokio::test]
+async fn changed_server_name_refuses_to_start() {
+    let mut server = TestServer::start_default().await;
+    server.client().register("alice").await;
+    server.stop();
+    assert_serve_refuses(
+        &server,
+        &[("PLEXUS_SERVER_NAME", "other.example")],
+        "server_name",
+    );
 }
