@@ -175,3 +175,39 @@ async fn joined_members_lists_members() {
         "{members}"
     );
 }
+
+#[tokio::test]
+async fn membership_flows_in_every_supported_room_version() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let bob = anon.register("bob").await;
+    for version in ["10", "11", "12"] {
+        let room = alice
+            .create_room(json!({"preset": "public_chat", "room_version": version}))
+            .await;
+        bob.join(&room).await;
+        bob.send_text(&room, &format!("hello v{version}")).await;
+        alice
+            .membership(&room, "kick", json!({"user_id": bob.user_id}))
+            .await
+            .ok();
+        bob.join(&room).await;
+        alice
+            .membership(&room, "ban", json!({"user_id": bob.user_id}))
+            .await
+            .ok();
+        bob.join_raw(&room).await.assert_error(403, "M_FORBIDDEN");
+        alice
+            .membership(&room, "unban", json!({"user_id": bob.user_id}))
+            .await
+            .ok();
+        bob.join(&room).await;
+        let bodies = alice.message_bodies(&room).await;
+        assert_eq!(
+            bodies,
+            [format!("hello v{version}")],
+            "room version {version}"
+        );
+    }
+}
