@@ -562,3 +562,60 @@ async fn full_state_incremental_sync_has_all_state() {
         );
     }
 }
+
+#[tokio::test]
+async fn invite_then_join_in_one_window_is_only_joined() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    let alice = anon.register("alice").await;
+    let bob = anon.register("bob").await;
+    let room = alice.create_room(json!({"preset": "private_chat"})).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    alice.invite(&room, &bob.user_id).await;
+    bob.join(&room).await;
+    let key = room.clone();
+    let (body, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            body["rooms"]["join"].get(&key).map(|_| body.clone())
+        })
+        .await;
+    assert!(
+        body["rooms"]["invite"].get(&room).is_none(),
+        "room in invite and join: {body}"
+    );
+}
+
+#[tokio::test]
+async fn banned_user_gets_leave_section_with_ban() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    let since = bob.sync(None, 0, None).await["next_batch"]
+        .as_str()
+        .expect("next_batch")
+        .to_owned();
+    alice
+        .membership(&room, "ban", json!({"user_id": bob.user_id}))
+        .await
+        .ok();
+    let key = room.clone();
+    let (left, _) = bob
+        .sync_until(Some(&since), WAIT, |body| {
+            body["rooms"]["leave"].get(&key).cloned()
+        })
+        .await;
+    let events = left["timeline"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ban = events
+        .iter()
+        .find(|e| e["type"] == "m.room.member" && e["state_key"] == bob.user_id.as_str());
+    assert_eq!(
+        ban.map(|e| &e["content"]["membership"]),
+        Some(&json!("ban")),
+        "{left}"
+    );
+}
