@@ -619,3 +619,25 @@ async fn banned_user_gets_leave_section_with_ban() {
         "{left}"
     );
 }
+
+#[tokio::test]
+async fn prev_batch_continues_without_overlap() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = pair_in_room(&server).await;
+    for i in 0..10 {
+        alice.send_text(&room, &format!("seq {i:02}")).await;
+    }
+    let filter = Client::timeline_limit_filter(4);
+    let body = bob.sync(None, 0, Some(&filter)).await;
+    let timeline = &body["rooms"]["join"][&room]["timeline"];
+    let shown = message_bodies(timeline["events"].as_array().expect("events"));
+    assert_eq!(shown, ["seq 06", "seq 07", "seq 08", "seq 09"]);
+    let prev = timeline["prev_batch"].as_str().expect("prev_batch");
+    let page = bob.messages_raw(&room, "b", Some(prev), 3).await.ok();
+    let earlier = message_bodies(page["chunk"].as_array().expect("chunk"));
+    assert_eq!(
+        earlier,
+        ["seq 05", "seq 04", "seq 03"],
+        "gap or overlap at prev_batch"
+    );
+}
