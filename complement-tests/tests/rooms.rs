@@ -180,3 +180,19 @@ async fn created_room_appears_in_creators_sync() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn power_level_content_override_applies() {
+    let server = TestServer::start_default().await;
+    let (alice, bob) = two_users(&server).await;
+    let body =
+        json!({"preset": "public_chat", "power_level_content_override": {"events_default": 50}});
+    let room = alice.create_room(body).await;
+    let levels = alice.get_state(&room, "m.room.power_levels", "").await.ok();
+    assert_eq!(levels["events_default"], 50, "{levels}");
+    bob.join(&room).await;
+    let content = json!({"msgtype": "m.text", "body": "muted"});
+    let response = bob.send_raw(&room, "m.room.message", "t1", &content).await;
+    response.assert_error(403, "M_FORBIDDEN");
+    alice.send_text(&room, "announcement").await;
+}
