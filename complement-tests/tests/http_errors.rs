@@ -170,3 +170,26 @@ async fn malformed_fields_are_bad_json() {
         "{response:?}"
     );
 }
+
+#[tokio::test]
+async fn cors_headers_on_error_responses() {
+    let server = TestServer::start_default().await;
+    let anon = server.client();
+    for (method, path) in [
+        (Method::GET, "/_matrix/client/v3/account/whoami"),
+        (Method::GET, "/_matrix/client/v3/no_such_endpoint"),
+        (Method::DELETE, "/_matrix/client/v3/login"),
+    ] {
+        let request = anon
+            .builder(method.clone(), path)
+            .header("Origin", "https://app.example");
+        let response = anon.try_send(request).await.expect("send");
+        assert!(response.status >= 400, "{method} {path}: {response:?}");
+        let allow = response.headers.get("access-control-allow-origin");
+        assert!(
+            allow.is_some(),
+            "{method} {path} ({}) lacks CORS headers",
+            response.status
+        );
+    }
+}
