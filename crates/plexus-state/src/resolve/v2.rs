@@ -75,12 +75,17 @@ fn full_conflicted_set<E: Event>(
     auth_chains: Vec<HashSet<OwnedEventId>>,
     fetch_event: &impl Fn(&EventId) -> Option<E>,
 ) -> HashSet<OwnedEventId> {
-    let conflicted_ids: HashSet<OwnedEventId> = conflicted.values().flatten().cloned().collect();
     let mut full = auth_difference(auth_chains);
+    let conflicted_ids = conflicted.values().flatten().cloned();
     if v2_rules.consider_conflicted_state_subgraph {
-        full.extend(conflicted_state_subgraph(&conflicted_ids, fetch_event));
+        // The subgraph includes the conflicted state set itself.
+        full.extend(conflicted_state_subgraph(
+            &conflicted_ids.collect(),
+            fetch_event,
+        ));
+    } else {
+        full.extend(conflicted_ids);
     }
-    full.extend(conflicted_ids);
     full.retain(|id| fetch_event(id).is_some());
     full
 }
