@@ -17,11 +17,13 @@ mod membership;
 mod message;
 mod presence;
 mod profile;
+mod push;
 mod room;
 mod session;
 mod state;
 mod sync;
 mod to_device;
+mod thirdparty;
 
 use axum::Router;
 
@@ -44,6 +46,8 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = filter::routes(router);
     let router = device::routes(router);
     let router = media::routes(router);
+    let router = push::routes(router);
+    let router = thirdparty::routes(router);
     let router = keys::routes(router);
     let router = to_device::routes(router);
     let router = backup::routes(router);
