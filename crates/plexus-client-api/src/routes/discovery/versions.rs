@@ -13,6 +13,10 @@ const VERSIONS: &[&str] = &[
 
 pub async fn versions(_: AppState, _: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
     let mut response = endpoint::Response::new(VERSIONS.iter().map(|v| v.to_string()).collect());
-    response.unstable_features = BTreeMap::from([("org.matrix.msc3827.stable".to_owned(), true)]);
+    response.unstable_features = BTreeMap::from([
+        ("org.matrix.msc3827.stable".to_owned(), true),
+        // Dehydrated devices (routes/keys, unstable paths).
+        ("org.matrix.msc3814".to_owned(), true),
+    ]);
     Ok(response)
 }
