@@ -76,6 +76,7 @@ impl Error {
                 S::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
                 S::LimitExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "M_LIMIT_EXCEEDED"),
                 S::UnsupportedRoomVersion(_) => (StatusCode::BAD_REQUEST, "M_UNSUPPORTED_ROOM_VERSION"),
+                S::WrongRoomKeysVersion { .. } => (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION"),
                 S::InvalidRoomState(_) => (StatusCode::BAD_REQUEST, "M_INVALID_ROOM_STATE"),
                 S::Unrecognized(_) => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
                 S::CannotOverwriteMedia(_) => (StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA"),
@@ -135,6 +136,11 @@ fn add_details(error: &Error, body: &mut Value) {
         }
         Error::Service(ServiceError::UnknownToken { soft_logout }) => {
             body["soft_logout"] = json!(soft_logout);
+        }
+        Error::Service(ServiceError::WrongRoomKeysVersion {
+            current_version: Some(version),
+        }) => {
+            body["current_version"] = json!(version);
         }
         _ => {}
     }

@@ -36,6 +36,9 @@ pub enum ServiceError {
     LimitExceeded { retry_after_ms: u64 },
     #[error("{0}")]
     UnsupportedRoomVersion(String),
+    /// Keys sent to a backup version that is no longer the current one.
+    #[error("that backup version is not the current one")]
+    WrongRoomKeysVersion { current_version: Option<String> },
     #[error("{0}")]
     InvalidRoomState(String),
     #[error("{0}")]

@@ -178,13 +178,13 @@ impl Services {
         let lock = self.backup_lock(user);
         let _guard = lock.lock().await;
         let (number, mut record) = self.backup_version(user, version)?;
-        if self
-            .current_backup_version(user)?
-            .is_none_or(|(current, _)| current != number)
-        {
-            return Err(ServiceError::forbidden(format!(
-                "backup version {number} is not the current one"
-            )));
+        match self.current_backup_version(user)? {
+            Some((current, _)) if current == number => {}
+            current => {
+                return Err(ServiceError::WrongRoomKeysVersion {
+                    current_version: current.map(|(c, _)| c.to_string()),
+                })
+            }
         }
         let mut batch = self.db.batch();
         let mut changed = false;

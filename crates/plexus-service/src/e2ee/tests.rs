@@ -589,3 +589,20 @@ async fn membership_changes_behind_many_events_are_still_found() {
         .unwrap();
     assert_eq!(changes.changed, [bob.to_string()]);
 }
+
+#[tokio::test]
+async fn keys_for_an_old_backup_version_name_the_current_one() {
+    let f = fixture();
+    let s = &f.services;
+    let alice = user_with_device(s, "alice", "A1").await;
+    let algorithm = "m.megolm_backup.v1.curve25519-aes-sha2";
+    let old = s.create_backup_version(&alice, algorithm, json!({ "public_key": "x" })).await.unwrap();
+    let new = s.create_backup_version(&alice, algorithm, json!({ "public_key": "y" })).await.unwrap();
+    let keys = serde_json::Map::new();
+    match s.put_backup_keys(&alice, &old, &keys).await {
+        Err(crate::ServiceError::WrongRoomKeysVersion { current_version }) => {
+            assert_eq!(current_version.as_deref(), Some(new.as_str()))
+        }
+        other => panic!("expected M_WRONG_ROOM_KEYS_VERSION, got {other:?}"),
+    }
+}
