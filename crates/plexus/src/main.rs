@@ -3,6 +3,7 @@
 //! stopped and through its admin socket while it runs.
 
 mod admin_socket;
+mod allocator;
 mod logging;
 mod serve;
 mod user_cmd;
@@ -52,6 +53,7 @@ enum UserCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    allocator::tune();
     let cli = Cli::parse();
     let config = plexus_core::Config::load(cli.config.as_deref(), std::env::vars())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
