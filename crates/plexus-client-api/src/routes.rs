@@ -17,6 +17,7 @@ mod membership;
 mod message;
 mod presence;
 mod profile;
+mod relations;
 mod push;
 mod room;
 mod session;
@@ -38,6 +39,7 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = message::routes(router);
     let router = state::routes(router);
     let router = events::routes(router);
+    let router = relations::routes(router);
     let router = ephemeral::routes(router);
     let router = directory::routes(router);
     let router = account_data::routes(router);

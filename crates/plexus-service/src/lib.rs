@@ -19,6 +19,7 @@ pub mod power;
 pub mod profile;
 pub mod ratelimit;
 pub mod records;
+pub mod relations;
 pub mod rooms;
 pub mod services;
 pub mod state;

@@ -112,6 +112,8 @@ catalogue! {
     FederationRemoteKeys = "federation_remote_keys": (String, String) => Json<serde_json::Value>;
     /// key ID → one of our own signing keys {key, expired_ts?}; retired ones go in `old_verify_keys`.
     FederationOwnKeys = "federation_own_keys": String => Json<serde_json::Value>;
+    /// (room ID, parent event ID, stream position) → (child event ID, rel_type) of an `m.relates_to`.
+    RoomRelations = "room_relations": (String, String, u64) => Json<(String, String)>;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

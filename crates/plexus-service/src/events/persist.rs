@@ -53,6 +53,7 @@ impl Services {
             batch.put::<TxnIds>(&(pdu.sender.to_string(), device, txn_id), &event_id)?;
         }
         self.index_membership(&mut batch, &pdu, stream)?;
+        self.index_relation(&mut batch, &pdu, stream)?;
         self.mark_redaction(&mut batch, &pdu)?;
         room.forward_extremities = vec![event_id];
         room.depth = room.depth.max(pdu.depth);
