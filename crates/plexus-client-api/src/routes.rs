@@ -20,6 +20,7 @@ mod profile;
 mod relations;
 mod push;
 mod room;
+mod search;
 mod session;
 mod state;
 mod sync;
@@ -40,6 +41,7 @@ pub fn register(router: Router<AppState>) -> Router<AppState> {
     let router = state::routes(router);
     let router = events::routes(router);
     let router = relations::routes(router);
+    let router = search::routes(router);
     let router = ephemeral::routes(router);
     let router = directory::routes(router);
     let router = account_data::routes(router);

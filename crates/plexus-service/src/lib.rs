@@ -24,6 +24,7 @@ pub mod rooms;
 pub mod services;
 pub mod state;
 pub mod stream;
+pub mod search;
 pub mod sync;
 pub mod timeline;
 pub mod tables;
