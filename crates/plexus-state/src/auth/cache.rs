@@ -38,18 +38,24 @@ pub(crate) struct ParseCache {
 
 impl Default for ParseCache {
     fn default() -> Self {
-        // Consecutive checks nearly always read the same create and power levels events, so
-        // those tables remember their last answer; contents are read in no such order.
-        Self {
-            contents: Memo::new(false),
-            power_levels: Memo::new(true),
-            creators: Memo::new(true),
-            federates: Memo::new(true),
-        }
+        Self::with_capacity(0)
     }
 }
 
 impl ParseCache {
+    /// A cache sized for the contents of about `events` events, so that it never rehashes
+    /// while a resolution fills it.
+    pub fn with_capacity(events: usize) -> Self {
+        // Consecutive checks nearly always read the same create and power levels events, so
+        // those tables remember their last answer; contents are read in no such order.
+        Self {
+            contents: Memo::new(false, events),
+            power_levels: Memo::new(true, 0),
+            creators: Memo::new(true, 0),
+            federates: Memo::new(true, 0),
+        }
+    }
+
     /// The event's content parsed as a JSON object.
     pub fn content<E: Event>(&self, event: &E) -> ParsedContent {
         self.contents.get_or_insert_with(event.event_id(), || {
@@ -127,9 +133,9 @@ struct Memo<T> {
 }
 
 impl<T: Clone> Memo<T> {
-    fn new(remember_last: bool) -> Self {
+    fn new(remember_last: bool, capacity: usize) -> Self {
         Self {
-            table: RefCell::new(HashMap::new()),
+            table: RefCell::new(HashMap::with_capacity(capacity)),
             last: RefCell::new(None),
             remember_last,
         }

@@ -34,7 +34,9 @@ pub(super) fn resolve<E: Event + Clone>(
     }
     let full_conflicted = full_conflicted_set(v2_rules, &conflicted, auth_chains, fetch_event);
     // One parse per event content for the whole resolution.
-    let cache = ParseCache::default();
+    // The rules read the full conflicted set's contents and a few more (the create event,
+    // unconflicted memberships and join rules).
+    let cache = ParseCache::with_capacity(full_conflicted.len() + 16);
 
     // Step 1: power events plus the parts of their auth chains in the full conflicted set,
     // in reverse topological power order.
