@@ -4,6 +4,7 @@
 mod create;
 mod membership;
 mod read;
+pub mod upgrade;
 
 pub use create::{CreateRoom, Preset};
 pub use read::Member;

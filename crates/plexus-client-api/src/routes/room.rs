@@ -1,11 +1,12 @@
 //! Room creation.
 
 mod create;
+mod upgrade;
 
 use axum::Router;
 
 use crate::{router::RouterExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router.ruma(create::create_room)
+    router.ruma(create::create_room).ruma(upgrade::upgrade_room)
 }
