@@ -27,16 +27,17 @@ pub(crate) fn check_membership<E: Event>(
     let Some(membership) = content.get("membership").and_then(Value::as_str) else {
         return reject("no membership in content");
     };
-    let target = UserId::parse(target)
+    // Borrowed parsing validates the ID without copying it.
+    let target = <&UserId>::try_from(target)
         .map_err(|e| AuthError::Membership(format!("state_key is not a user ID: {e}")))?;
     // 5.2 (v8+), the join_authorised_via_users_server signature, is checked by the caller,
     // which holds the signing keys.
     match membership {
-        "join" => check_join(room, event, &target, content),
-        "invite" => check_invite(room, event, &target, content),
-        "leave" => check_leave(room, event, &target),
-        "ban" => check_ban(room, event, &target),
-        "knock" if room.rules.knocking => check_knock(room, event, &target),
+        "join" => check_join(room, event, target, content),
+        "invite" => check_invite(room, event, target, content),
+        "leave" => check_leave(room, event, target),
+        "ban" => check_ban(room, event, target),
+        "knock" if room.rules.knocking => check_knock(room, event, target),
         // 5.8: "Otherwise, the membership is unknown. Reject."
         other => reject(format!("unknown membership {other:?}")),
     }
