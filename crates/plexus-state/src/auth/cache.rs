@@ -34,6 +34,7 @@ pub(crate) struct ParseCache {
     power_levels: Memo<Result<Rc<PowerLevels>, AuthError>>,
     creators: Memo<Result<Rc<BTreeSet<OwnedUserId>>, AuthError>>,
     federates: Memo<Result<bool, AuthError>>,
+    join_rules: Memo<Option<Cow<'static, str>>>,
 }
 
 impl Default for ParseCache {
@@ -53,6 +54,7 @@ impl ParseCache {
             power_levels: Memo::new(true, 0),
             creators: Memo::new(true, 0),
             federates: Memo::new(true, 0),
+            join_rules: Memo::new(true, 0),
         }
     }
 
@@ -96,6 +98,12 @@ impl ParseCache {
         self.creators.get_or_insert_with(create.event_id(), || {
             room_creators(rules, create, &self.content(create)).map(Rc::new)
         })
+    }
+
+    /// The `join_rule` of an `m.room.join_rules` event.
+    pub fn join_rule<E: Event>(&self, event: &E) -> Option<Cow<'static, str>> {
+        self.join_rules
+            .get_or_insert_with(event.event_id(), || self.content_str(event, "join_rule"))
     }
 
     /// Whether a create event lets other servers take part (`m.federate`).

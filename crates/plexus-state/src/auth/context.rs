@@ -94,7 +94,7 @@ impl<'a, E: Event> RoomContext<'a, E> {
     /// reject" (rule 5.3.7), so without join rules nobody can join except the creator.
     pub fn join_rule(&self) -> Cow<'static, str> {
         self.state(&StateEventType::RoomJoinRules, "")
-            .and_then(|event| self.cache.content_str(&event, "join_rule"))
+            .and_then(|event| self.cache.join_rule(&event))
             .unwrap_or_default()
     }
 }
