@@ -206,3 +206,6 @@ fn continuation(chunk: &[(u64, Value)], forward: bool) -> Option<u64> {
         stream.saturating_sub(1)
     })
 }
+
+#[cfg(test)]
+mod tests;

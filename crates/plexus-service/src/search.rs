@@ -260,3 +260,6 @@ impl Services {
         Ok(profiles)
     }
 }
+
+#[cfg(test)]
+mod tests;

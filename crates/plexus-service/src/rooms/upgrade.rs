@@ -246,3 +246,6 @@ impl Services {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

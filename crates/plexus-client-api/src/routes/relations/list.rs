@@ -63,14 +63,17 @@ fn query(
     })
 }
 
-/// Runs the query; answers (chunk, next_batch, recursion_depth).
+/// What every variant answers: (chunk, next_batch, recursion_depth).
+type Answer = (Vec<Raw<AnyMessageLikeEvent>>, Option<String>, Option<UInt>);
+
+/// Runs the query for the caller.
 fn run(
     state: &AppState,
     requester: &plexus_service::users::Requester,
     room_id: &RoomId,
     event_id: &EventId,
     query: RelationsQuery,
-) -> Result<(Vec<Raw<AnyMessageLikeEvent>>, Option<String>, Option<UInt>)> {
+) -> Result<Answer> {
     let viewer = Viewer {
         user: &requester.user_id,
         device: Some(&requester.device_id),
