@@ -33,6 +33,10 @@ pub enum Error {
     UnrecognizedPath,
     #[error("method not allowed on this endpoint")]
     UnrecognizedMethod,
+    /// 400 `M_UNKNOWN`: a request the spec answers with no more specific code
+    /// (e.g. an unknown login type).
+    #[error("{0}")]
+    BadRequest(String),
     /// The resource already exists where the spec answers 409 (e.g. a taken room alias).
     #[error("{0}")]
     Conflict(String),
@@ -60,6 +64,7 @@ impl Error {
             Error::ServerManaged(_) => (StatusCode::METHOD_NOT_ALLOWED, "M_BAD_JSON"),
             Error::UnrecognizedPath => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
             Error::UnrecognizedMethod => (StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED"),
+            Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "M_UNKNOWN"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "M_UNKNOWN"),
             Error::Service(e) => match e {
                 S::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN"),
@@ -79,6 +84,7 @@ impl Error {
                 S::WrongRoomKeysVersion { .. } => (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION"),
                 S::InvalidRoomState(_) => (StatusCode::BAD_REQUEST, "M_INVALID_ROOM_STATE"),
                 S::Unrecognized(_) => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
+                S::BadAlias(_) => (StatusCode::BAD_REQUEST, "M_BAD_ALIAS"),
                 S::CannotOverwriteMedia(_) => (StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA"),
                 S::NotYetUploaded(_) => (StatusCode::GATEWAY_TIMEOUT, "M_NOT_YET_UPLOADED"),
                 S::CannotThumbnail(_) => (StatusCode::BAD_REQUEST, "M_UNKNOWN"),

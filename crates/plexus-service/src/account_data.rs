@@ -46,6 +46,17 @@ impl Services {
         Ok(out)
     }
 
+    /// Users in the user's `m.ignored_user_list`: their messages and invites
+    /// are not delivered to the user (their state events still are).
+    pub fn ignored_users(&self, user: &UserId) -> Result<std::collections::HashSet<String>> {
+        let list = self.account_data(user, None, "m.ignored_user_list").unwrap_or_default();
+        Ok(list
+            .get("ignored_users")
+            .and_then(Value::as_object)
+            .map(|users| users.keys().cloned().collect())
+            .unwrap_or_default())
+    }
+
     /// `m.tag` of a room (empty tags when unset).
     pub fn room_tags(&self, user: &UserId, room_id: &RoomId) -> Result<Value> {
         Ok(self

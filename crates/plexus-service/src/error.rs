@@ -43,6 +43,9 @@ pub enum ServiceError {
     InvalidRoomState(String),
     #[error("{0}")]
     Unrecognized(String),
+    /// An alias in `m.room.canonical_alias` that does not point to the room.
+    #[error("{0}")]
+    BadAlias(String),
     /// A second upload to a media ID from `/create`.
     #[error("{0}")]
     CannotOverwriteMedia(String),

@@ -38,6 +38,7 @@ impl Services {
     pub fn open(config: Config) -> Result<Arc<Services>> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| ServiceError::internal(format!("cannot create data dir: {e}")))?;
+        check_server_name(&config)?;
         let db = Db::open(
             &config.data_dir.join("db"),
             tables::ALL,
@@ -78,6 +79,27 @@ impl Services {
     pub fn shutdown(&self) -> Result<()> {
         self.db.flush()?;
         Ok(())
+    }
+}
+
+/// A data directory belongs to one server name forever: every stored ID and
+/// signature names it. The first start records it; a different name later is refused.
+fn check_server_name(config: &Config) -> Result<()> {
+    let path = config.data_dir.join("server_name");
+    match std::fs::read_to_string(&path) {
+        Ok(recorded) if recorded.trim() == config.server_name.as_str() => Ok(()),
+        Ok(recorded) => Err(ServiceError::internal(format!(
+            "server_name is \"{}\" but this data directory belongs to \"{}\"; the server name cannot change after the first start",
+            config.server_name,
+            recorded.trim()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, config.server_name.as_str())
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|e| ServiceError::internal(format!("write server_name: {e}")))
+        }
+        Err(e) => Err(ServiceError::internal(format!("read server_name: {e}"))),
     }
 }
 

@@ -83,6 +83,7 @@ impl Services {
         let mut knock = Map::new();
         let mut co_members = BTreeSet::new();
         let room_filter = &params.filter.room;
+        let ignored = self.ignored_users(user)?;
         for (room, membership) in self.user_memberships(user)? {
             if !room_filter.includes_room(&room) || self.is_forgotten(user, &room)? {
                 continue;
@@ -90,19 +91,19 @@ impl Services {
             let changed = since.is_none_or(|s| membership.stream > s);
             match membership.membership.as_str() {
                 "join" => {
-                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership };
+                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership, ignored: &ignored };
                     if let Some(value) = self.joined_room_sync(&ctx, &mut co_members)? {
                         join.insert(room, value);
                     }
                 }
-                "invite" if changed => {
+                "invite" if changed && !self.invited_by_ignored(&membership.event_id, &ignored)? => {
                     invite.insert(room.clone(), json!({ "invite_state": { "events": self.stripped_state(&room, &membership.event_id)? } }));
                 }
                 "knock" if changed => {
                     knock.insert(room.clone(), json!({ "knock_state": { "events": self.stripped_state(&room, &membership.event_id)? } }));
                 }
                 "leave" | "ban" if changed && (since.is_some() || room_filter.include_leave) => {
-                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership };
+                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership, ignored: &ignored };
                     let value = self.left_room_sync(&ctx)?;
                     leave.insert(room.clone(), value);
                 }
@@ -153,6 +154,10 @@ impl Services {
             events.push(json!({ "type": "m.presence", "sender": member, "content": self.presence_content(&record) }));
         }
         Ok(events)
+    }
+
+    fn invited_by_ignored(&self, member_event: &str, ignored: &std::collections::HashSet<String>) -> Result<bool> {
+        Ok(self.pdu(member_event)?.is_some_and(|p| ignored.contains(p.sender.as_str())))
     }
 
     /// Stripped state for an invite or knock: the room's key state plus the member event.

@@ -284,3 +284,25 @@ async fn restricted_rooms_admit_members_of_allowed_rooms_only() {
     assert_eq!(join.content_str("join_authorised_via_users_server").as_deref(), Some(alice.as_str()));
     assert!(matches!(f.services.join_room(&room_id, &carol, None).await, Err(ServiceError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn ignored_users_messages_and_invites_are_not_delivered() {
+    let f = fixture().await;
+    let (alice, bob) = (user(&f.services, "alice").await, user(&f.services, "bob").await);
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let ignore = json!({ "ignored_users": { alice.as_str(): {} } });
+    f.services.set_global_account_data(&bob, "m.ignored_user_list", ignore).unwrap();
+    f.services.append_event(&room_id, &alice, text("unwanted")).await.unwrap();
+    let other = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    f.services.invite(&other, &alice, &bob, None, false).await.unwrap();
+    let response = f.services.sync(&bob, "B", sync_params(None, 0)).await.unwrap();
+    let events = response["rooms"]["join"][room_id.as_str()]["timeline"]["events"].as_array().unwrap();
+    assert!(!events.iter().any(|e| e["content"]["body"] == "unwanted"));
+    assert!(events.iter().any(|e| e["type"] == "m.room.member"), "state events still arrive");
+    assert!(response["rooms"]["invite"].get(other.as_str()).is_none(), "invite from an ignored user delivered");
+    let viewer = Viewer { user: &bob, device: None };
+    let page = PageRequest { from: f.services.stream.current(), to: None, direction: Direction::Backward, limit: 50 };
+    let page = f.services.messages(viewer, &room_id, page, &Default::default()).unwrap();
+    assert!(!page.chunk.iter().any(|e| e["content"]["body"] == "unwanted"));
+}

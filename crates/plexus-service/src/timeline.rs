@@ -129,6 +129,7 @@ impl Services {
     ) -> Result<MessagesPage> {
         let PageRequest { from, to, direction, limit } = page;
         self.readable_state_group(room_id, viewer.user)?;
+        let ignored = self.ignored_users(viewer.user)?;
         let mut chunk = Vec::new();
         let mut senders = std::collections::BTreeSet::new();
         let mut last = None;
@@ -148,7 +149,8 @@ impl Services {
             }
             last = Some(stream);
             let Some((pdu, meta)) = self.visible_event(viewer.user, &event_id)? else { continue };
-            if !filter.matches(&pdu) {
+            let from_ignored = pdu.state_key.is_none() && ignored.contains(pdu.sender.as_str());
+            if !filter.matches(&pdu) || from_ignored {
                 continue;
             }
             senders.insert(pdu.sender.to_string());

@@ -22,6 +22,8 @@ pub(super) struct RoomSync<'a> {
     pub current: u64,
     pub params: &'a SyncParams,
     pub membership: &'a MembershipRecord,
+    /// Senders whose messages the user ignores (`m.ignored_user_list`).
+    pub ignored: &'a std::collections::HashSet<String>,
 }
 
 struct Timeline {
@@ -94,7 +96,8 @@ impl Services {
                 break;
             }
             let Some((pdu, meta)) = self.visible_event(ctx.viewer.user, &event_id)? else { continue };
-            if filter.matches(&pdu) {
+            let ignored = pdu.state_key.is_none() && ctx.ignored.contains(pdu.sender.as_str());
+            if filter.matches(&pdu) && !ignored {
                 picked.push((pdu, meta));
             }
         }

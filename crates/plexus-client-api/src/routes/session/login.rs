@@ -12,9 +12,7 @@ use crate::{AppState, Error, Result, Ruma};
 pub async fn login(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
     state.rate_limiter.check(Action::Login, request.client_ip.as_deref().unwrap_or("unknown"))?;
     let LoginInfo::Password(info) = &request.body.login_info else {
-        return Err(Error::Service(plexus_service::ServiceError::Unrecognized(
-            "unsupported login type".into(),
-        )));
+        return Err(Error::BadRequest("unsupported login type; use m.login.password".into()));
     };
     let name = match &info.identifier {
         Some(UserIdentifier::Matrix(id)) => id.user.clone(),

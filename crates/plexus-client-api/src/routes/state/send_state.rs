@@ -36,7 +36,7 @@ fn check_canonical_alias(state: &AppState, room_id: &ruma::RoomId, content: &ser
         }
         let local = alias.ends_with(&format!(":{}", state.server_name()));
         if local && state.resolve_alias(alias)?.as_deref() != Some(room_id) {
-            return Err(Error::Service(plexus_service::ServiceError::BadJson(format!(
+            return Err(Error::Service(plexus_service::ServiceError::BadAlias(format!(
                 "{alias} does not point to this room"
             ))));
         }
