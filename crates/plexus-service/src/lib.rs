@@ -22,6 +22,7 @@ pub mod records;
 pub mod relations;
 pub mod rooms;
 pub mod services;
+pub mod spaces;
 pub mod state;
 pub mod stream;
 pub mod search;
