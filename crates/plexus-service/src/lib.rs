@@ -17,6 +17,7 @@ pub mod media;
 pub mod presence;
 pub mod power;
 pub mod profile;
+pub mod push;
 pub mod ratelimit;
 pub mod records;
 pub mod relations;

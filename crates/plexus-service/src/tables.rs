@@ -70,6 +70,8 @@ catalogue! {
     AccountData = "account_data": (String, String, String) => Json<AccountDataRecord>;
     /// (room ID, receipt type, user ID, thread ID or "") → receipt.
     Receipts = "receipts": (String, String, String, String) => Json<ReceiptRecord>;
+    /// (user ID, app ID, pushkey) → pusher JSON, as set through `/pushers/set`.
+    Pushers = "pushers": (String, String, String) => Json<serde_json::Value>;
     /// (user ID, filter ID) → filter JSON.
     Filters = "filters": (String, String) => Json<serde_json::Value>;
     /// user ID → presence.

@@ -167,19 +167,8 @@ impl Services {
     /// Messages from others after the user's read receipt (until push rules land).
     fn unread_count(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<u64> {
         let read = self.own_read_position(room_id.as_str(), ctx.viewer.user)?.unwrap_or(ctx.membership.stream);
-        let mut count = 0;
-        for (scanned, row) in self.timeline_scan(room_id, read, Direction::Forward)?.enumerate() {
-            if scanned >= MAX_UNREAD_SCAN {
-                break;
-            }
-            let (_, event_id) = row?;
-            let Some(pdu) = self.pdu(&event_id)? else { continue };
-            let kind = pdu.kind.to_string();
-            if pdu.sender != ctx.viewer.user && pdu.state_key.is_none() && (kind == "m.room.message" || kind == "m.room.encrypted") {
-                count += 1;
-            }
-        }
-        Ok(count)
+        let (notify, _highlight) = self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
+        Ok(notify)
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.

@@ -1,0 +1,1 @@
+//! Unit tests of push rules, pushers and notification counts.
