@@ -86,12 +86,11 @@ impl Services {
         after: Option<&str>,
     ) -> Result<()> {
         self.edit_ruleset(user, |ruleset| {
-            ruleset.insert(rule, after, before).map_err(|e| match e {
-                InsertPushRuleError::UnknownRuleId => {
-                    ServiceError::not_found("before/after names no such rule")
-                }
-                other => ServiceError::invalid(other.to_string()),
-            })
+            // Per the spec every placement problem (unknown `before`/`after`,
+            // a server-default neighbour or rule ID) is a 400.
+            ruleset
+                .insert(rule, after, before)
+                .map_err(|e: InsertPushRuleError| ServiceError::invalid(e.to_string()))
         })
     }
 

@@ -50,7 +50,7 @@ async fn rules_are_placed_by_before_and_after() {
     let err = s
         .set_push_rule(&alice, room_rule("!e:x"), Some("!nope:x"), None)
         .unwrap_err();
-    assert!(matches!(err, ServiceError::NotFound(_)), "{err:?}");
+    assert!(matches!(err, ServiceError::InvalidParam(_)), "{err:?}");
 }
 
 #[tokio::test]
