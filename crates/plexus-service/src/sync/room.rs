@@ -63,7 +63,7 @@ impl Services {
             "state": { "events": state },
             "ephemeral": { "events": ephemeral },
             "account_data": { "events": account_data },
-            "unread_notifications": { "notification_count": self.unread_count(&room_id, ctx)?, "highlight_count": 0 },
+            "unread_notifications": self.unread_notifications(&room_id, ctx)?,
             "summary": self.room_summary_counts(&room_id, ctx.viewer.user)?,
         })))
     }
@@ -164,11 +164,12 @@ impl Services {
         Ok(out)
     }
 
-    /// Messages from others after the user's read receipt (until push rules land).
-    fn unread_count(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<u64> {
+    /// Events after the user's read receipt that the user's push rules make
+    /// notify (and highlight).
+    fn unread_notifications(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<Value> {
         let read = self.own_read_position(room_id.as_str(), ctx.viewer.user)?.unwrap_or(ctx.membership.stream);
-        let (notify, _highlight) = self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
-        Ok(notify)
+        let (notify, highlight) = self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
+        Ok(json!({ "notification_count": notify, "highlight_count": highlight }))
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.
