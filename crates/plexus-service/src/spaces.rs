@@ -1,4 +1,4 @@
-//! Space hierarchies (`GET /rooms/{roomId}/hierarchy`): a breadth-first walk
+//! Space hierarchies (`GET /rooms/{roomId}/hierarchy`): a depth-first walk
 //! of the `m.space.child` state events (with a non-empty `via`) from a root
 //! room, listing each room the user may see as a public-rooms chunk plus its
 //! stripped `children_state`.
@@ -9,7 +9,7 @@
 //! `max_depth` and `suggested_only` it was made with, and every page walks
 //! again from the root.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use plexus_core::Pdu;
@@ -156,10 +156,12 @@ impl Services {
         suggested_only: bool,
         wanted: usize,
     ) -> Result<(Vec<Reached>, bool)> {
-        let mut queue = VecDeque::from([(root.to_owned(), 0u64)]);
+        // Depth-first, as the endpoint's description in the spec says: a stack
+        // whose top is the next child in the spec's child order.
+        let mut stack = vec![(root.to_owned(), 0u64)];
         let mut seen = HashSet::new();
         let mut reached = Vec::new();
-        while let Some((room_id, depth)) = queue.pop_front() {
+        while let Some((room_id, depth)) = stack.pop() {
             if !seen.insert(room_id.clone()) {
                 continue;
             }
@@ -176,7 +178,8 @@ impl Services {
                 let ids = children
                     .iter()
                     .filter_map(|c| RoomId::parse(c.state_key.as_deref()?).ok());
-                queue.extend(ids.map(|id| (id, depth + 1)));
+                let ids: Vec<_> = ids.map(|id| (id, depth + 1)).collect();
+                stack.extend(ids.into_iter().rev());
             }
             reached.push(Reached { room_id, children });
         }
