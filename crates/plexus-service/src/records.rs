@@ -112,6 +112,15 @@ pub struct ReceiptRecord {
     pub stream: u64,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PresenceRecord {
+    pub presence: String,
+    #[serde(default)]
+    pub status_msg: Option<String>,
+    pub last_active_ts: u64,
+    pub stream: u64,
+}
+
 /// A device's fallback key: handed out when one-time keys run out, reused until replaced.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FallbackKeyRecord {
@@ -131,12 +140,4 @@ pub struct BackupVersionRecord {
     pub etag: u64,
     #[serde(default)]
     pub deleted: bool,
-}
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PresenceRecord {
-    pub presence: String,
-    #[serde(default)]
-    pub status_msg: Option<String>,
-    pub last_active_ts: u64,
-    pub stream: u64,
 }
