@@ -80,8 +80,12 @@ impl Error {
                 S::RoomInUse(_) => (StatusCode::BAD_REQUEST, "M_ROOM_IN_USE"),
                 S::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
                 S::LimitExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "M_LIMIT_EXCEEDED"),
-                S::UnsupportedRoomVersion(_) => (StatusCode::BAD_REQUEST, "M_UNSUPPORTED_ROOM_VERSION"),
-                S::WrongRoomKeysVersion { .. } => (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION"),
+                S::UnsupportedRoomVersion(_) => {
+                    (StatusCode::BAD_REQUEST, "M_UNSUPPORTED_ROOM_VERSION")
+                }
+                S::WrongRoomKeysVersion { .. } => {
+                    (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION")
+                }
                 S::InvalidRoomState(_) => (StatusCode::BAD_REQUEST, "M_INVALID_ROOM_STATE"),
                 S::Unrecognized(_) => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
                 S::BadAlias(_) => (StatusCode::BAD_REQUEST, "M_BAD_ALIAS"),

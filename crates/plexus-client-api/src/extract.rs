@@ -62,7 +62,10 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
                     Ok(b) => {
                         out.push(b);
                         i += 3;
@@ -116,7 +119,8 @@ impl<T: IncomingRequest + Send + 'static> FromRequest<AppState> for Ruma<T> {
     async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self> {
         let (mut parts, body) = request.into_parts();
         let auth_type = TypeId::of::<<T as Metadata>::Authentication>();
-        let required = auth_type == TypeId::of::<AccessToken>() || auth_type == TypeId::of::<AppserviceToken>();
+        let required = auth_type == TypeId::of::<AccessToken>()
+            || auth_type == TypeId::of::<AppserviceToken>();
         let optional = auth_type == TypeId::of::<AccessTokenOptional>();
         let requester = if required || optional {
             authenticate(state, &parts, required)?
@@ -137,15 +141,22 @@ impl<T: IncomingRequest + Send + 'static> FromRequest<AppState> for Ruma<T> {
         let json = parse_json_body(&parts, &bytes)?;
         let client_ip = client_ip(&parts);
         // Many clients send no body at all to POST endpoints whose fields are all optional.
-        let bytes = if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) {
-            bytes::Bytes::from_static(b"{}")
-        } else {
-            bytes
-        };
+        let bytes =
+            if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) {
+                bytes::Bytes::from_static(b"{}")
+            } else {
+                bytes
+            };
         let http_request = Request::from_parts(parts, &bytes[..]);
         let args: Vec<&str> = path_args.iter().map(String::as_str).collect();
-        let body = T::try_from_http_request(http_request, &args).map_err(|e| Error::BadJson(e.to_string()))?;
-        Ok(Ruma { body, requester, json, client_ip })
+        let body = T::try_from_http_request(http_request, &args)
+            .map_err(|e| Error::BadJson(e.to_string()))?;
+        Ok(Ruma {
+            body,
+            requester,
+            json,
+            client_ip,
+        })
     }
 }
 
@@ -166,8 +177,14 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_decoded() {
-        assert_eq!(url_query_value("a=1&access_token=ab%2Bc", "access_token").as_deref(), Some("ab+c"));
-        assert_eq!(url_query_value("access_token=x%", "access_token").as_deref(), Some("x%"));
+        assert_eq!(
+            url_query_value("a=1&access_token=ab%2Bc", "access_token").as_deref(),
+            Some("ab+c")
+        );
+        assert_eq!(
+            url_query_value("access_token=x%", "access_token").as_deref(),
+            Some("x%")
+        );
         assert_eq!(url_query_value("a=1", "access_token"), None);
     }
 }

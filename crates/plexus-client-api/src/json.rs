@@ -17,7 +17,8 @@ pub fn to_raw_vec<T>(values: &[Value]) -> Result<Vec<Raw<T>>> {
 
 /// A ruma raw body as a JSON object, or `M_BAD_JSON`.
 pub fn object_from_raw<T>(raw: &Raw<T>) -> Result<Value> {
-    let value: Value = serde_json::from_str(raw.json().get()).map_err(|e| Error::BadJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(raw.json().get()).map_err(|e| Error::BadJson(e.to_string()))?;
     if value.is_object() {
         Ok(value)
     } else {

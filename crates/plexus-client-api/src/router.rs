@@ -60,7 +60,9 @@ pub struct RumaResponse<T>(pub T);
 impl<T: OutgoingResponse> IntoResponse for RumaResponse<T> {
     fn into_response(self) -> Response {
         match self.0.try_into_http_response::<BytesMut>() {
-            Ok(response) => response.map(|b| axum::body::Body::from(b.freeze())).into_response(),
+            Ok(response) => response
+                .map(|b| axum::body::Body::from(b.freeze()))
+                .into_response(),
             Err(e) => Error::Service(plexus_service::ServiceError::internal(e)).into_response(),
         }
     }
@@ -96,13 +98,17 @@ impl RouterJsonExt for Router<AppState> {
         H: Fn(AppState, Ruma<Req>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
     {
-        let filter = MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
+        let filter =
+            MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
         let mut router = self;
         for path in route_paths(&Req::PATH_BUILDER) {
             let handler = handler.clone();
-            let route = on(filter, move |State(state): State<AppState>, request: Ruma<Req>| async move {
-                handler(state, request).await.map(axum::Json)
-            });
+            let route = on(
+                filter,
+                move |State(state): State<AppState>, request: Ruma<Req>| async move {
+                    handler(state, request).await.map(axum::Json)
+                },
+            );
             router = router.route(&path, route);
         }
         router
@@ -118,13 +124,17 @@ impl RouterExt for Router<AppState> {
         H: Fn(AppState, Ruma<Req>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Req::OutgoingResponse>> + Send + 'static,
     {
-        let filter = MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
+        let filter =
+            MethodFilter::try_from(Req::METHOD).expect("ruma endpoints use standard methods");
         let mut router = self;
         for path in route_paths(&Req::PATH_BUILDER) {
             let handler = handler.clone();
-            let route = on(filter, move |State(state): State<AppState>, request: Ruma<Req>| async move {
-                handler(state, request).await.map(RumaResponse)
-            });
+            let route = on(
+                filter,
+                move |State(state): State<AppState>, request: Ruma<Req>| async move {
+                    handler(state, request).await.map(RumaResponse)
+                },
+            );
             router = router.route(&path, route);
         }
         router
@@ -134,7 +144,10 @@ impl RouterExt for Router<AppState> {
 /// axum answers a known path with a wrong method by an empty 405; Matrix
 /// wants `M_UNRECOGNIZED`. Bare `OPTIONS` (no CORS preflight headers) gets 204.
 /// A 405 with a body is a handler's own Matrix error and passes unchanged.
-async fn matrix_method_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn matrix_method_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let is_options = request.method() == http::Method::OPTIONS;
     let response = next.run(request).await;
     let from_handler = response.headers().contains_key(http::header::CONTENT_TYPE);

@@ -24,8 +24,8 @@ mod search;
 mod session;
 mod state;
 mod sync;
-mod to_device;
 mod thirdparty;
+mod to_device;
 
 use axum::Router;
 

@@ -170,7 +170,9 @@ fn str_field<'a>(json: &'a CanonicalJsonObject, field: &'static str) -> Result<&
 
 fn int_field(json: &CanonicalJsonObject, field: &'static str) -> Result<u64, PduError> {
     match json.get(field) {
-        Some(CanonicalJsonValue::Integer(i)) => u64::try_from(i64::from(*i)).map_err(|_| PduError::Field(field)),
+        Some(CanonicalJsonValue::Integer(i)) => {
+            u64::try_from(i64::from(*i)).map_err(|_| PduError::Field(field))
+        }
         _ => Err(PduError::Field(field)),
     }
 }

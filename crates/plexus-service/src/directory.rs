@@ -27,9 +27,12 @@ impl Services {
 
     /// Creates an alias on this server (both indexes in one batch).
     pub fn add_alias(&self, alias: &str, room_id: &RoomId, creator: &UserId) -> Result<()> {
-        let parsed = ruma::RoomAliasId::parse(alias).map_err(|e| ServiceError::invalid(e.to_string()))?;
+        let parsed =
+            ruma::RoomAliasId::parse(alias).map_err(|e| ServiceError::invalid(e.to_string()))?;
         if parsed.server_name() != self.server_name() {
-            return Err(ServiceError::invalid("aliases of other servers cannot be created here"));
+            return Err(ServiceError::invalid(
+                "aliases of other servers cannot be created here",
+            ));
         }
         if self.resolve_alias(alias)?.is_some() {
             return Err(ServiceError::RoomInUse("room alias already exists".into()));
@@ -38,7 +41,10 @@ impl Services {
             return Err(ServiceError::not_found("unknown room"));
         }
         let mut batch = self.db.batch();
-        let record = AliasRecord { room_id: room_id.to_string(), creator: creator.to_string() };
+        let record = AliasRecord {
+            room_id: room_id.to_string(),
+            creator: creator.to_string(),
+        };
         batch.put::<Aliases>(&alias.to_owned(), &Json(record))?;
         batch.put::<RoomAliases>(&(room_id.to_string(), alias.to_owned()), &())?;
         self.db.write(batch)?;
@@ -52,7 +58,10 @@ impl Services {
             .get::<Aliases>(&alias.to_owned())?
             .ok_or_else(|| ServiceError::not_found("no such alias"))?;
         let room_id = RoomId::parse(&record.room_id).map_err(ServiceError::internal)?;
-        if record.creator != user.as_str() && !is_admin && !self.user_can_send_state(&room_id, user, "m.room.canonical_alias")? {
+        if record.creator != user.as_str()
+            && !is_admin
+            && !self.user_can_send_state(&room_id, user, "m.room.canonical_alias")?
+        {
             return Err(ServiceError::forbidden("you may not delete this alias"));
         }
         let mut batch = self.db.batch();
@@ -78,10 +87,14 @@ impl Services {
             return Ok(true);
         }
         let content = pl.content_value();
-        let as_int = |v: Option<&Value>| v.and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
-        let user_level = as_int(content.pointer(&format!("/users/{}", user.as_str().replace('~', "~0").replace('/', "~1"))))
-            .or(as_int(content.get("users_default")))
-            .unwrap_or(0);
+        let as_int =
+            |v: Option<&Value>| v.and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+        let user_level = as_int(content.pointer(&format!(
+            "/users/{}",
+            user.as_str().replace('~', "~0").replace('/', "~1")
+        )))
+        .or(as_int(content.get("users_default")))
+        .unwrap_or(0);
         let needed = as_int(content.get("events").and_then(|e| e.get(kind)))
             .or(as_int(content.get("state_default")))
             .unwrap_or(50);
@@ -90,15 +103,26 @@ impl Services {
 
     /// Whether `user` created the room (sender of `m.room.create`, `creator`, or an additional creator).
     pub fn is_room_creator(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
-        let Some(create) = self.current_state_event(room_id, "m.room.create", "")? else { return Ok(false) };
+        let Some(create) = self.current_state_event(room_id, "m.room.create", "")? else {
+            return Ok(false);
+        };
         let content = create.content_value();
-        let additional = content.get("additional_creators").and_then(Value::as_array).is_some_and(|a| a.iter().any(|c| c == user.as_str()));
-        Ok(create.sender == user || content.get("creator").and_then(Value::as_str) == Some(user.as_str()) || additional)
+        let additional = content
+            .get("additional_creators")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|c| c == user.as_str()));
+        Ok(create.sender == user
+            || content.get("creator").and_then(Value::as_str) == Some(user.as_str())
+            || additional)
     }
 
     pub(crate) fn creators_privileged(&self, room_id: &RoomId) -> Result<bool> {
-        let room = self.room_record(room_id)?.ok_or_else(|| ServiceError::not_found("unknown room"))?;
-        Ok(crate::events::rules_for(&room.version)?.authorization.explicitly_privilege_room_creators)
+        let room = self
+            .room_record(room_id)?
+            .ok_or_else(|| ServiceError::not_found("unknown room"))?;
+        Ok(crate::events::rules_for(&room.version)?
+            .authorization
+            .explicitly_privilege_room_creators)
     }
 
     pub fn set_room_public(&self, room_id: &RoomId, public: bool) -> Result<()> {
@@ -122,21 +146,30 @@ impl Services {
         let mut out = Vec::new();
         for row in self.db.scan::<PublicRooms, _>(&(), Direction::Forward)? {
             let (room, ()) = row?;
-            let Ok(room_id) = RoomId::parse(&room) else { continue };
+            let Ok(room_id) = RoomId::parse(&room) else {
+                continue;
+            };
             let summary = self.room_summary(&room_id)?;
             let haystack = summary.to_string().to_lowercase();
             if term.as_ref().is_none_or(|t| haystack.contains(t.as_str())) {
-                out.push(PublicRoom { room_id: room, summary });
+                out.push(PublicRoom {
+                    room_id: room,
+                    summary,
+                });
             }
         }
-        out.sort_by_key(|r| std::cmp::Reverse(r.summary["num_joined_members"].as_u64().unwrap_or(0)));
+        out.sort_by_key(|r| {
+            std::cmp::Reverse(r.summary["num_joined_members"].as_u64().unwrap_or(0))
+        });
         Ok(out)
     }
 
     /// The public-rooms chunk entry of a room.
     pub fn room_summary(&self, room_id: &RoomId) -> Result<Value> {
         let text = |kind: &str, key: &str| -> Result<Option<String>> {
-            Ok(self.current_state_event(room_id, kind, "")?.and_then(|p| p.content_str(key)))
+            Ok(self
+                .current_state_event(room_id, kind, "")?
+                .and_then(|p| p.content_str(key)))
         };
         let join_rule = text("m.room.join_rules", "join_rule")?.unwrap_or_else(|| "invite".into());
         let mut summary = json!({
@@ -156,32 +189,48 @@ impl Services {
                 summary[field] = json!(value);
             }
         }
-        if let Some(room_type) = self.current_state_event(room_id, "m.room.create", "")?.and_then(|c| c.content_str("type")) {
+        if let Some(room_type) = self
+            .current_state_event(room_id, "m.room.create", "")?
+            .and_then(|c| c.content_str("type"))
+        {
             summary["room_type"] = json!(room_type);
         }
         Ok(summary)
     }
 
     /// Users who share a room with `searcher` or are in a public room, matching `term`.
-    pub fn search_users(&self, searcher: &UserId, term: &str, limit: usize) -> Result<(Vec<Value>, bool)> {
+    pub fn search_users(
+        &self,
+        searcher: &UserId,
+        term: &str,
+        limit: usize,
+    ) -> Result<(Vec<Value>, bool)> {
         let term = term.to_lowercase();
         let mut visible = std::collections::BTreeSet::new();
         for room in self.joined_rooms(searcher)? {
-            let Ok(room_id) = RoomId::parse(&room) else { continue };
+            let Ok(room_id) = RoomId::parse(&room) else {
+                continue;
+            };
             visible.extend(self.room_members(&room_id, "join")?);
         }
         for row in self.db.scan::<PublicRooms, _>(&(), Direction::Forward)? {
             let (room, ()) = row?;
-            let Ok(room_id) = RoomId::parse(&room) else { continue };
+            let Ok(room_id) = RoomId::parse(&room) else {
+                continue;
+            };
             visible.extend(self.room_members(&room_id, "join")?);
         }
         let mut results = Vec::new();
         for user in visible {
-            let Ok(user_id) = UserId::parse(&user) else { continue };
+            let Ok(user_id) = UserId::parse(&user) else {
+                continue;
+            };
             let record = self.db.get::<Users>(&user)?.map(|j| j.0);
             let name = record.as_ref().and_then(|r| r.displayname.clone());
             let matches = user.to_lowercase().contains(&term)
-                || name.as_ref().is_some_and(|n| n.to_lowercase().contains(&term));
+                || name
+                    .as_ref()
+                    .is_some_and(|n| n.to_lowercase().contains(&term));
             if matches && record.as_ref().is_none_or(|r| !r.deactivated) {
                 let mut entry = json!({ "user_id": user_id });
                 if let Some(name) = name {

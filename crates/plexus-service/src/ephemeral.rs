@@ -25,7 +25,12 @@ pub struct Typing {
 }
 
 impl Services {
-    pub fn set_typing(&self, room_id: &RoomId, user: &UserId, timeout: Option<Duration>) -> Result<()> {
+    pub fn set_typing(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
         if !self.is_joined(room_id, user)? {
             return Err(ServiceError::forbidden("you are not in this room"));
         }
@@ -43,7 +48,9 @@ impl Services {
     /// Users typing in a room now, and the position of the last change.
     pub fn typing_users(&self, room_id: &str) -> (Vec<String>, u64) {
         let mut rooms = self.typing.rooms.lock().expect("typing lock poisoned");
-        let Some((users, changed)) = rooms.get_mut(room_id) else { return (vec![], 0) };
+        let Some((users, changed)) = rooms.get_mut(room_id) else {
+            return (vec![], 0);
+        };
         let now = Instant::now();
         let before = users.len();
         users.retain(|_, expiry| *expiry > now);
@@ -76,7 +83,12 @@ impl Services {
             return Err(ServiceError::invalid("event is in another room"));
         }
         if receipt_type == "m.fully_read" {
-            return self.set_room_account_data(user, room_id, "m.fully_read", json!({ "event_id": event_id }));
+            return self.set_room_account_data(
+                user,
+                room_id,
+                "m.fully_read",
+                json!({ "event_id": event_id }),
+            );
         }
         let slot = self.stream.allocate(&self.db)?;
         let key = (
@@ -95,9 +107,17 @@ impl Services {
     }
 
     /// The `m.receipt` EDU content of receipts newer than `since`, as `viewer` may see them.
-    pub fn receipts_since(&self, room_id: &str, viewer: &UserId, since: u64) -> Result<Option<Value>> {
+    pub fn receipts_since(
+        &self,
+        room_id: &str,
+        viewer: &UserId,
+        since: u64,
+    ) -> Result<Option<Value>> {
         let mut content: Map<String, Value> = Map::new();
-        for row in self.db.scan::<Receipts, _>(&(room_id.to_owned(),), Direction::Forward)? {
+        for row in self
+            .db
+            .scan::<Receipts, _>(&(room_id.to_owned(),), Direction::Forward)?
+        {
             let ((_, kind, user, thread), Json(r)) = row?;
             if r.stream <= since || (kind == "m.read.private" && user != viewer.as_str()) {
                 continue;
@@ -117,7 +137,12 @@ impl Services {
         let mut best: Option<u64> = None;
         for kind in ["m.read", "m.read.private"] {
             for thread in ["", "main"] {
-                let key = (room_id.to_owned(), kind.to_owned(), user.to_string(), thread.to_owned());
+                let key = (
+                    room_id.to_owned(),
+                    kind.to_owned(),
+                    user.to_string(),
+                    thread.to_owned(),
+                );
                 if let Some(Json(r)) = self.db.get::<Receipts>(&key)? {
                     if let Some(meta) = self.event_meta(&r.event_id)? {
                         best = Some(best.map_or(meta.stream, |b| b.max(meta.stream)));

@@ -83,7 +83,9 @@ impl ServiceError {
 impl From<plexus_core::PduError> for ServiceError {
     fn from(e: plexus_core::PduError) -> Self {
         match e {
-            plexus_core::PduError::TooLarge => Self::TooLarge("event is larger than 65536 bytes".into()),
+            plexus_core::PduError::TooLarge => {
+                Self::TooLarge("event is larger than 65536 bytes".into())
+            }
             other => Self::BadJson(other.to_string()),
         }
     }

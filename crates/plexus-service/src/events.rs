@@ -51,10 +51,14 @@ impl NewEvent {
 /// Spec, "Size limits": `type` and `state_key` are at most 255 bytes.
 fn check_field_sizes(event: &NewEvent) -> Result<()> {
     if event.kind.to_string().len() > 255 {
-        return Err(ServiceError::TooLarge("event type is longer than 255 bytes".into()));
+        return Err(ServiceError::TooLarge(
+            "event type is longer than 255 bytes".into(),
+        ));
     }
     if event.state_key.as_ref().is_some_and(|k| k.len() > 255) {
-        return Err(ServiceError::TooLarge("state key is longer than 255 bytes".into()));
+        return Err(ServiceError::TooLarge(
+            "state key is longer than 255 bytes".into(),
+        ));
     }
     Ok(())
 }
@@ -63,7 +67,9 @@ pub fn rules_for(version: &str) -> Result<RoomVersionRules> {
     RoomVersionId::try_from(version)
         .ok()
         .and_then(|v| v.rules())
-        .ok_or_else(|| ServiceError::UnsupportedRoomVersion(format!("unsupported room version {version}")))
+        .ok_or_else(|| {
+            ServiceError::UnsupportedRoomVersion(format!("unsupported room version {version}"))
+        })
 }
 
 impl Services {
@@ -76,7 +82,12 @@ impl Services {
     }
 
     /// Builds, authorizes and stores a local event in an existing room.
-    pub async fn append_event(&self, room_id: &RoomId, sender: &UserId, event: NewEvent) -> Result<Arc<Pdu>> {
+    pub async fn append_event(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        event: NewEvent,
+    ) -> Result<Arc<Pdu>> {
         check_field_sizes(&event)?;
         let lock = self.room_lock(room_id.as_str());
         let _guard = lock.lock().await;
@@ -91,7 +102,12 @@ impl Services {
 
     /// Creates a room with its `m.room.create` event; returns the room ID
     /// (derived from the event for v12, `!random:server` before).
-    pub fn create_room_event(&self, sender: &UserId, version: &RoomVersionId, content: Value) -> Result<Arc<Pdu>> {
+    pub fn create_room_event(
+        &self,
+        sender: &UserId,
+        version: &RoomVersionId,
+        content: Value,
+    ) -> Result<Arc<Pdu>> {
         let rules = rules_for(version.as_str())?;
         let room = RoomRecord {
             version: version.to_string(),
@@ -103,7 +119,11 @@ impl Services {
         let room_id = if rules.authorization.room_create_event_id_as_room_id {
             None
         } else {
-            let id = format!("!{}:{}", crate::users::random_string(18), self.server_name());
+            let id = format!(
+                "!{}:{}",
+                crate::users::random_string(18),
+                self.server_name()
+            );
             Some(RoomId::parse(id).map_err(ServiceError::internal)?)
         };
         let event = NewEvent::state("m.room.create", "", content);
@@ -120,7 +140,9 @@ impl Services {
             self.check_event_auth(&pdu, 0, &rules)?;
             return self.persist_event(pdu, room, None);
         }
-        Err(ServiceError::internal("could not allocate a unique room ID"))
+        Err(ServiceError::internal(
+            "could not allocate a unique room ID",
+        ))
     }
 
     fn build_event(
@@ -131,7 +153,8 @@ impl Services {
         room: &RoomRecord,
         rules: &RoomVersionRules,
     ) -> Result<Pdu> {
-        let content = serde_json::value::to_raw_value(&event.content).map_err(ServiceError::internal)?;
+        let content =
+            serde_json::value::to_raw_value(&event.content).map_err(ServiceError::internal)?;
         let wanted = plexus_state::auth_types_for_event(
             &rules.authorization,
             &event.kind,
@@ -142,7 +165,9 @@ impl Services {
         .map_err(|e| ServiceError::BadJson(e.to_string()))?;
         let mut auth_events = Vec::new();
         for (kind, key) in wanted {
-            if let Some(pdu) = self.state_event_in_group(room.state_group, &kind.to_string(), &key)? {
+            if let Some(pdu) =
+                self.state_event_in_group(room.state_group, &kind.to_string(), &key)?
+            {
                 auth_events.push(pdu.event_id.clone());
             }
         }
@@ -179,7 +204,12 @@ impl Services {
 
 impl Services {
     /// The event a (user, device, txnId) already produced, for idempotent sends.
-    pub fn event_for_txn(&self, user: &UserId, device: &str, txn_id: &str) -> Result<Option<ruma::OwnedEventId>> {
+    pub fn event_for_txn(
+        &self,
+        user: &UserId,
+        device: &str,
+        txn_id: &str,
+    ) -> Result<Option<ruma::OwnedEventId>> {
         let key = (user.to_string(), device.to_owned(), txn_id.to_owned());
         Ok(self
             .db

@@ -7,7 +7,10 @@ use ruma::UserId;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{tables::{Counters, Filters}, Result, ServiceError, Services};
+use crate::{
+    tables::{Counters, Filters},
+    Result, ServiceError, Services,
+};
 
 /// The filter fields Plexus applies to room events.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -59,7 +62,9 @@ impl EventFilter {
         if self.not_types.iter().any(|p| glob_match(p, kind)) {
             return false;
         }
-        self.types.as_ref().is_none_or(|t| t.iter().any(|p| glob_match(p, kind)))
+        self.types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|p| glob_match(p, kind)))
     }
 
     pub fn matches(&self, pdu: &Pdu) -> bool {
@@ -67,9 +72,15 @@ impl EventFilter {
         let room = pdu.room_id.as_str();
         if !self.matches_type(&pdu.kind.to_string())
             || self.not_senders.iter().any(|s| s == sender)
-            || self.senders.as_ref().is_some_and(|s| !s.iter().any(|x| x == sender))
+            || self
+                .senders
+                .as_ref()
+                .is_some_and(|s| !s.iter().any(|x| x == sender))
             || self.not_rooms.iter().any(|r| r == room)
-            || self.rooms.as_ref().is_some_and(|r| !r.iter().any(|x| x == room))
+            || self
+                .rooms
+                .as_ref()
+                .is_some_and(|r| !r.iter().any(|x| x == room))
         {
             return false;
         }
@@ -83,7 +94,10 @@ impl EventFilter {
 impl RoomFilter {
     pub fn includes_room(&self, room_id: &str) -> bool {
         !self.not_rooms.iter().any(|r| r == room_id)
-            && self.rooms.as_ref().is_none_or(|r| r.iter().any(|x| x == room_id))
+            && self
+                .rooms
+                .as_ref()
+                .is_none_or(|r| r.iter().any(|x| x == room_id))
     }
 }
 
@@ -111,12 +125,16 @@ impl Services {
 
     /// Resolves a `filter` query parameter: a filter ID or inline JSON.
     pub fn sync_filter(&self, user: &UserId, param: Option<&str>) -> Result<SyncFilter> {
-        let Some(param) = param else { return Ok(SyncFilter::default()) };
+        let Some(param) = param else {
+            return Ok(SyncFilter::default());
+        };
         let value = if param.trim_start().starts_with('{') {
-            serde_json::from_str(param).map_err(|e| ServiceError::BadJson(format!("invalid filter: {e}")))?
+            serde_json::from_str(param)
+                .map_err(|e| ServiceError::BadJson(format!("invalid filter: {e}")))?
         } else {
             self.filter(user, param)?
         };
-        serde_json::from_value(value).map_err(|e| ServiceError::BadJson(format!("invalid filter: {e}")))
+        serde_json::from_value(value)
+            .map_err(|e| ServiceError::BadJson(format!("invalid filter: {e}")))
     }
 }

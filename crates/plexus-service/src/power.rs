@@ -24,7 +24,13 @@ impl Services {
 
     /// Whether `user` holds the level named `action` (`redact`, `invite`, …)
     /// in the room's current power levels, `default` when they do not say.
-    fn user_meets_level(&self, room_id: &RoomId, user: &UserId, action: &str, default: i64) -> Result<bool> {
+    fn user_meets_level(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        action: &str,
+        default: i64,
+    ) -> Result<bool> {
         if self.is_room_creator(room_id, user)? && self.creators_privileged(room_id)? {
             return Ok(true);
         }

@@ -10,13 +10,26 @@ use serde_json::{json, Value};
 use crate::{records::PresenceRecord, tables::Presence, Result, ServiceError, Services};
 
 impl Services {
-    pub fn set_presence(&self, user: &UserId, presence: &str, status_msg: Option<String>) -> Result<()> {
+    pub fn set_presence(
+        &self,
+        user: &UserId,
+        presence: &str,
+        status_msg: Option<String>,
+    ) -> Result<()> {
         if !matches!(presence, "online" | "offline" | "unavailable") {
-            return Err(ServiceError::invalid("presence must be online, offline or unavailable"));
+            return Err(ServiceError::invalid(
+                "presence must be online, offline or unavailable",
+            ));
         }
         let current = self.db.get::<Presence>(&user.to_string())?.map(|j| j.0);
-        let unchanged = current.as_ref().is_some_and(|c| c.presence == presence && c.status_msg == status_msg);
-        if unchanged && current.as_ref().is_some_and(|c| now_millis() - c.last_active_ts < 60_000) {
+        let unchanged = current
+            .as_ref()
+            .is_some_and(|c| c.presence == presence && c.status_msg == status_msg);
+        if unchanged
+            && current
+                .as_ref()
+                .is_some_and(|c| now_millis() - c.last_active_ts < 60_000)
+        {
             return Ok(()); // nothing to tell anyone; avoid waking every sync
         }
         let slot = self.stream.allocate(&self.db)?;

@@ -32,19 +32,35 @@ impl Services {
     }
 
     /// Sets one field and updates the user's member event in each joined room.
-    pub async fn set_profile_field(&self, user: &UserId, field: ProfileField, value: Option<String>) -> Result<()> {
-        if value.as_ref().is_some_and(|v| v.len() > 256 && field == ProfileField::DisplayName) {
+    pub async fn set_profile_field(
+        &self,
+        user: &UserId,
+        field: ProfileField,
+        value: Option<String>,
+    ) -> Result<()> {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.len() > 256 && field == ProfileField::DisplayName)
+        {
             return Err(ServiceError::invalid("display name is too long"));
         }
-        let mut record = self.user(user)?.ok_or_else(|| ServiceError::not_found("no such user"))?;
+        let mut record = self
+            .user(user)?
+            .ok_or_else(|| ServiceError::not_found("no such user"))?;
         match field {
             ProfileField::DisplayName => record.displayname = value.clone(),
             ProfileField::AvatarUrl => record.avatar_url = value.clone(),
         }
         self.db.put::<Users>(&user.to_string(), &Json(record))?;
         for room in self.joined_rooms(user)? {
-            let Ok(room_id) = ruma::RoomId::parse(&room) else { continue };
-            let Some(current) = self.current_state_event(&room_id, "m.room.member", user.as_str())? else { continue };
+            let Ok(room_id) = ruma::RoomId::parse(&room) else {
+                continue;
+            };
+            let Some(current) =
+                self.current_state_event(&room_id, "m.room.member", user.as_str())?
+            else {
+                continue;
+            };
             let mut content = current.content_value();
             match &value {
                 Some(v) => content[field.key()] = json!(v),

@@ -32,8 +32,14 @@ impl RateLimiter {
         let l = &config.limits;
         let rates = HashMap::from([
             (Action::Login, (l.login_per_second, l.login_burst as f64)),
-            (Action::Register, (l.register_per_second, l.register_burst as f64)),
-            (Action::Message, (l.message_per_second, l.message_burst as f64)),
+            (
+                Action::Register,
+                (l.register_per_second, l.register_burst as f64),
+            ),
+            (
+                Action::Message,
+                (l.message_per_second, l.message_burst as f64),
+            ),
             (Action::Join, (l.join_per_second, l.join_burst as f64)),
         ]);
         RateLimiter {
@@ -91,12 +97,18 @@ mod tests {
             }
             other => panic!("expected limit, got {other:?}"),
         }
-        assert!(limiter.check(Action::Login, "5.6.7.8").is_ok(), "keys are independent");
+        assert!(
+            limiter.check(Action::Login, "5.6.7.8").is_ok(),
+            "keys are independent"
+        );
     }
 
     #[test]
     fn switched_off_never_limits() {
-        let mut config = Config { rate_limits: Switch::Off, ..Config::default() };
+        let mut config = Config {
+            rate_limits: Switch::Off,
+            ..Config::default()
+        };
         config.limits.message_burst = 1;
         let limiter = RateLimiter::new(&config);
         for _ in 0..100 {

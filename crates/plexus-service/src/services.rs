@@ -109,7 +109,8 @@ fn load_or_create_key(config: &Config) -> Result<SigningKey> {
     if !path.exists() {
         write_new_key(&path)?;
     }
-    let bytes = std::fs::read(&path).map_err(|e| ServiceError::internal(format!("read key: {e}")))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| ServiceError::internal(format!("read key: {e}")))?;
     let split = bytes
         .iter()
         .position(|b| *b == b'\n')

@@ -15,7 +15,9 @@ use plexus_storage::{Batch, Db, Json};
 
 use crate::{
     records::StateGroupRecord,
-    tables::{Events, ShortEventIds, ShortEventIdsRev, ShortStateKeys, ShortStateKeysRev, StateGroups},
+    tables::{
+        Events, ShortEventIds, ShortEventIdsRev, ShortStateKeys, ShortStateKeysRev, StateGroups,
+    },
     Result, ServiceError, Services,
 };
 
@@ -57,7 +59,12 @@ impl StateCache {
     }
 }
 
-fn bounded_insert<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V, max: usize) {
+fn bounded_insert<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    value: V,
+    max: usize,
+) {
     if map.len() >= max {
         map.clear();
     }
@@ -71,7 +78,11 @@ impl Services {
         if let Some(id) = self.db.get::<ShortStateKeys>(&key)? {
             return Ok(id);
         }
-        let _guard = self.state_cache.state_key_alloc.lock().expect("alloc lock poisoned");
+        let _guard = self
+            .state_cache
+            .state_key_alloc
+            .lock()
+            .expect("alloc lock poisoned");
         if let Some(id) = self.db.get::<ShortStateKeys>(&key)? {
             return Ok(id);
         }
@@ -86,11 +97,19 @@ impl Services {
 
     /// Looks up a short state key without allocating.
     pub fn existing_short_state_key(&self, kind: &str, state_key: &str) -> Result<Option<u64>> {
-        Ok(self.db.get::<ShortStateKeys>(&(kind.to_owned(), state_key.to_owned()))?)
+        Ok(self
+            .db
+            .get::<ShortStateKeys>(&(kind.to_owned(), state_key.to_owned()))?)
     }
 
     pub fn state_key_of(&self, short: u64) -> Result<(String, String)> {
-        if let Some(hit) = self.state_cache.state_keys_rev.lock().expect("poisoned").get(&short) {
+        if let Some(hit) = self
+            .state_cache
+            .state_keys_rev
+            .lock()
+            .expect("poisoned")
+            .get(&short)
+        {
             return Ok(hit.clone());
         }
         let Json(key) = self
@@ -104,7 +123,10 @@ impl Services {
 
     /// Allocates the short ID of a new event; the caller writes it in its batch.
     pub fn new_short_event_id(&self, batch: &mut Batch<'_>, event_id: &str) -> Result<u64> {
-        let id = self.state_cache.next_short_event.fetch_add(1, Ordering::SeqCst);
+        let id = self
+            .state_cache
+            .next_short_event
+            .fetch_add(1, Ordering::SeqCst);
         batch.put::<ShortEventIds>(&event_id.to_owned(), &id)?;
         batch.put::<ShortEventIdsRev>(&id, &event_id.to_owned())?;
         Ok(id)
@@ -115,7 +137,13 @@ impl Services {
     }
 
     pub fn event_id_of(&self, short: u64) -> Result<String> {
-        if let Some(hit) = self.state_cache.event_ids_rev.lock().expect("poisoned").get(&short) {
+        if let Some(hit) = self
+            .state_cache
+            .event_ids_rev
+            .lock()
+            .expect("poisoned")
+            .get(&short)
+        {
             return Ok(hit.clone());
         }
         let id = self
@@ -132,7 +160,13 @@ impl Services {
         if group == 0 {
             return Ok(Arc::default());
         }
-        if let Some(hit) = self.state_cache.groups.lock().expect("poisoned").get(&group) {
+        if let Some(hit) = self
+            .state_cache
+            .groups
+            .lock()
+            .expect("poisoned")
+            .get(&group)
+        {
             return Ok(hit.clone());
         }
         let Json(record) = self
@@ -163,7 +197,12 @@ impl Services {
         let id = self.state_cache.next_group.fetch_add(1, Ordering::SeqCst);
         let parent_chain = match parent {
             0 => None,
-            p => Some(self.db.get::<StateGroups>(&p)?.map(|j| j.0.chain).unwrap_or(0)),
+            p => Some(
+                self.db
+                    .get::<StateGroups>(&p)?
+                    .map(|j| j.0.chain)
+                    .unwrap_or(0),
+            ),
         };
         let record = match parent_chain {
             Some(chain) if chain < MAX_CHAIN => StateGroupRecord {
@@ -188,7 +227,12 @@ impl Services {
     }
 
     /// The event filling one state slot in a group.
-    pub fn state_event_in_group(&self, group: u64, kind: &str, state_key: &str) -> Result<Option<Arc<Pdu>>> {
+    pub fn state_event_in_group(
+        &self,
+        group: u64,
+        kind: &str,
+        state_key: &str,
+    ) -> Result<Option<Arc<Pdu>>> {
         let Some(short_key) = self.existing_short_state_key(kind, state_key)? else {
             return Ok(None);
         };
@@ -212,7 +256,13 @@ impl Services {
 
     /// A stored PDU by ID.
     pub fn pdu(&self, event_id: &str) -> Result<Option<Arc<Pdu>>> {
-        if let Some(hit) = self.state_cache.events.lock().expect("poisoned").get(event_id) {
+        if let Some(hit) = self
+            .state_cache
+            .events
+            .lock()
+            .expect("poisoned")
+            .get(event_id)
+        {
             return Ok(Some(hit.clone()));
         }
         let Some(bytes) = self.db.get::<Events>(&event_id.to_owned())? else {

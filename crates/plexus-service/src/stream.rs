@@ -67,7 +67,8 @@ impl Stream {
     /// Ends every long-poll now: the server is shutting down and must not wait
     /// out their timeouts.
     pub fn close(&self) {
-        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.notify.send_modify(|_| {});
     }
 

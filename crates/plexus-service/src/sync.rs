@@ -44,7 +44,8 @@ impl Services {
             let current = self.stream.current();
             let since = params.since.map(|s| s.min(current));
             let (response, has_content) = self.build_sync(user, device, since, current, &params)?;
-            let may_wait = since.is_some() && !params.full_state && !has_content && !self.stream.is_closing();
+            let may_wait =
+                since.is_some() && !params.full_state && !has_content && !self.stream.is_closing();
             if !may_wait {
                 return Ok(response);
             }
@@ -76,7 +77,10 @@ impl Services {
         current: u64,
         params: &SyncParams,
     ) -> Result<(Value, bool)> {
-        let viewer = Viewer { user, device: Some(device) };
+        let viewer = Viewer {
+            user,
+            device: Some(device),
+        };
         let mut join = Map::new();
         let mut invite = Map::new();
         let mut leave = Map::new();
@@ -91,19 +95,37 @@ impl Services {
             let changed = since.is_none_or(|s| membership.stream > s);
             match membership.membership.as_str() {
                 "join" => {
-                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership, ignored: &ignored };
+                    let ctx = room::RoomSync {
+                        room: &room,
+                        viewer,
+                        since,
+                        current,
+                        params,
+                        membership: &membership,
+                        ignored: &ignored,
+                    };
                     if let Some(value) = self.joined_room_sync(&ctx, &mut co_members)? {
                         join.insert(room, value);
                     }
                 }
-                "invite" if changed && !self.invited_by_ignored(&membership.event_id, &ignored)? => {
+                "invite"
+                    if changed && !self.invited_by_ignored(&membership.event_id, &ignored)? =>
+                {
                     invite.insert(room.clone(), json!({ "invite_state": { "events": self.stripped_state(&room, &membership.event_id)? } }));
                 }
                 "knock" if changed => {
                     knock.insert(room.clone(), json!({ "knock_state": { "events": self.stripped_state(&room, &membership.event_id)? } }));
                 }
                 "leave" | "ban" if changed && (since.is_some() || room_filter.include_leave) => {
-                    let ctx = room::RoomSync { room: &room, viewer, since, current, params, membership: &membership, ignored: &ignored };
+                    let ctx = room::RoomSync {
+                        room: &room,
+                        viewer,
+                        since,
+                        current,
+                        params,
+                        membership: &membership,
+                        ignored: &ignored,
+                    };
                     let value = self.left_room_sync(&ctx)?;
                     leave.insert(room.clone(), value);
                 }
@@ -142,11 +164,20 @@ impl Services {
             .collect())
     }
 
-    fn presence_sync(&self, user: &UserId, since: Option<u64>, co_members: &BTreeSet<String>) -> Result<Vec<Value>> {
+    fn presence_sync(
+        &self,
+        user: &UserId,
+        since: Option<u64>,
+        co_members: &BTreeSet<String>,
+    ) -> Result<Vec<Value>> {
         let mut events = Vec::new();
         for member in co_members {
-            let Ok(member_id) = UserId::parse(member) else { continue };
-            let Some(record) = self.presence(&member_id)? else { continue };
+            let Ok(member_id) = UserId::parse(member) else {
+                continue;
+            };
+            let Some(record) = self.presence(&member_id)? else {
+                continue;
+            };
             if since.is_some_and(|s| record.stream <= s) {
                 continue;
             }
@@ -156,22 +187,40 @@ impl Services {
         Ok(events)
     }
 
-    fn invited_by_ignored(&self, member_event: &str, ignored: &std::collections::HashSet<String>) -> Result<bool> {
-        Ok(self.pdu(member_event)?.is_some_and(|p| ignored.contains(p.sender.as_str())))
+    fn invited_by_ignored(
+        &self,
+        member_event: &str,
+        ignored: &std::collections::HashSet<String>,
+    ) -> Result<bool> {
+        Ok(self
+            .pdu(member_event)?
+            .is_some_and(|p| ignored.contains(p.sender.as_str())))
     }
 
     /// Stripped state for an invite or knock: the room's key state plus the member event.
     fn stripped_state(&self, room: &str, member_event: &str) -> Result<Vec<Value>> {
-        let Ok(room_id) = ruma::RoomId::parse(room) else { return Ok(vec![]) };
+        let Ok(room_id) = ruma::RoomId::parse(room) else {
+            return Ok(vec![]);
+        };
         let mut events = Vec::new();
-        for kind in ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias", "m.room.encryption", "m.room.topic"] {
+        for kind in [
+            "m.room.create",
+            "m.room.join_rules",
+            "m.room.name",
+            "m.room.avatar",
+            "m.room.canonical_alias",
+            "m.room.encryption",
+            "m.room.topic",
+        ] {
             if let Some(pdu) = self.current_state_event(&room_id, kind, "")? {
                 events.push(pdu.to_stripped_state());
             }
         }
         if let Some(pdu) = self.pdu(member_event)? {
             events.push(pdu.to_stripped_state());
-            if let Some(inviter) = self.current_state_event(&room_id, "m.room.member", pdu.sender.as_str())? {
+            if let Some(inviter) =
+                self.current_state_event(&room_id, "m.room.member", pdu.sender.as_str())?
+            {
                 events.push(inviter.to_stripped_state());
             }
         }

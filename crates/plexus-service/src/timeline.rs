@@ -10,8 +10,8 @@ use ruma::{RoomId, UserId};
 use serde_json::{json, Value};
 
 use crate::{
-    events::rules_for, filters::EventFilter, records::EventMetaRecord, tables::RoomTimeline, Result,
-    ServiceError, Services,
+    events::rules_for, filters::EventFilter, records::EventMetaRecord, tables::RoomTimeline,
+    Result, ServiceError, Services,
 };
 
 /// Most events one `/messages` request scans (visible or not) before returning.
@@ -47,9 +47,18 @@ pub struct Viewer<'a> {
 
 impl Services {
     /// Renders an event for a client: redacted if needed, with `unsigned`.
-    pub fn render_event(&self, pdu: &Pdu, meta: &EventMetaRecord, viewer: Viewer<'_>, with_room_id: bool) -> Result<Value> {
+    pub fn render_event(
+        &self,
+        pdu: &Pdu,
+        meta: &EventMetaRecord,
+        viewer: Viewer<'_>,
+        with_room_id: bool,
+    ) -> Result<Value> {
         let mut unsigned = serde_json::Map::new();
-        unsigned.insert("age".into(), json!(now_millis().saturating_sub(pdu.origin_server_ts)));
+        unsigned.insert(
+            "age".into(),
+            json!(now_millis().saturating_sub(pdu.origin_server_ts)),
+        );
         if let (Some((device, txn)), Some(viewer_device)) = (&meta.txn, viewer.device) {
             if pdu.sender == viewer.user && device == viewer_device {
                 unsigned.insert("transaction_id".into(), json!(txn));
@@ -60,14 +69,21 @@ impl Services {
             Some(by) => {
                 redacted = self.redacted_copy(pdu)?;
                 if let Some(redaction) = self.pdu(by)? {
-                    unsigned.insert("redacted_because".into(), redaction.to_client_event(with_room_id, None));
+                    unsigned.insert(
+                        "redacted_because".into(),
+                        redaction.to_client_event(with_room_id, None),
+                    );
                 }
                 &redacted
             }
             None => pdu,
         };
         if pdu.state_key.is_some() && meta.state_before != 0 {
-            if let Some(prev) = self.state_event_in_group(meta.state_before, &pdu.kind.to_string(), pdu.state_key.as_deref().unwrap_or(""))? {
+            if let Some(prev) = self.state_event_in_group(
+                meta.state_before,
+                &pdu.kind.to_string(),
+                pdu.state_key.as_deref().unwrap_or(""),
+            )? {
                 unsigned.insert("prev_content".into(), prev.content_value());
                 unsigned.insert("replaces_state".into(), json!(prev.event_id));
             }
@@ -76,7 +92,9 @@ impl Services {
     }
 
     fn redacted_copy(&self, pdu: &Pdu) -> Result<Pdu> {
-        let room = self.room_record(&pdu.room_id)?.ok_or_else(|| ServiceError::internal("event of unknown room"))?;
+        let room = self
+            .room_record(&pdu.room_id)?
+            .ok_or_else(|| ServiceError::internal("event of unknown room"))?;
         let rules = rules_for(&room.version)?;
         let json = ruma::canonical_json::redact(pdu.json.clone(), &rules.redaction, None)
             .map_err(ServiceError::internal)?;
@@ -84,7 +102,11 @@ impl Services {
     }
 
     /// An event with its metadata, if the user may see it.
-    pub fn visible_event(&self, user: &UserId, event_id: &str) -> Result<Option<(Arc<Pdu>, EventMetaRecord)>> {
+    pub fn visible_event(
+        &self,
+        user: &UserId,
+        event_id: &str,
+    ) -> Result<Option<(Arc<Pdu>, EventMetaRecord)>> {
         let (Some(pdu), Some(meta)) = (self.pdu(event_id)?, self.event_meta(event_id)?) else {
             return Ok(None);
         };
@@ -95,10 +117,19 @@ impl Services {
     }
 
     /// `/rooms/{room}/event/{id}`.
-    pub fn room_event(&self, viewer: Viewer<'_>, room_id: &RoomId, event_id: &str) -> Result<Value> {
+    pub fn room_event(
+        &self,
+        viewer: Viewer<'_>,
+        room_id: &RoomId,
+        event_id: &str,
+    ) -> Result<Value> {
         match self.visible_event(viewer.user, event_id)? {
-            Some((pdu, meta)) if pdu.room_id == room_id => self.render_event(&pdu, &meta, viewer, true),
-            _ => Err(ServiceError::not_found("event not found or not visible to you")),
+            Some((pdu, meta)) if pdu.room_id == room_id => {
+                self.render_event(&pdu, &meta, viewer, true)
+            }
+            _ => Err(ServiceError::not_found(
+                "event not found or not visible to you",
+            )),
         }
     }
 
@@ -116,7 +147,10 @@ impl Services {
         Ok(self
             .db
             .scan_from::<RoomTimeline, _>(&(room_id.to_string(),), Some(&start), direction)?
-            .map(|row| row.map_err(Into::into).map(|((_, stream), id)| (stream, id))))
+            .map(|row| {
+                row.map_err(Into::into)
+                    .map(|((_, stream), id)| (stream, id))
+            }))
     }
 
     /// `/messages`: up to `limit` visible events from `from` in `direction`.
@@ -127,7 +161,12 @@ impl Services {
         page: PageRequest,
         filter: &EventFilter,
     ) -> Result<MessagesPage> {
-        let PageRequest { from, to, direction, limit } = page;
+        let PageRequest {
+            from,
+            to,
+            direction,
+            limit,
+        } = page;
         self.readable_state_group(room_id, viewer.user)?;
         let ignored = self.ignored_users(viewer.user)?;
         let mut chunk = Vec::new();
@@ -148,7 +187,9 @@ impl Services {
                 break;
             }
             last = Some(stream);
-            let Some((pdu, meta)) = self.visible_event(viewer.user, &event_id)? else { continue };
+            let Some((pdu, meta)) = self.visible_event(viewer.user, &event_id)? else {
+                continue;
+            };
             let from_ignored = pdu.state_key.is_none() && ignored.contains(pdu.sender.as_str());
             if !filter.matches(&pdu) || from_ignored {
                 continue;
@@ -166,7 +207,12 @@ impl Services {
         } else {
             vec![]
         };
-        Ok(MessagesPage { chunk, start: from, end, state })
+        Ok(MessagesPage {
+            chunk,
+            start: from,
+            end,
+            state,
+        })
     }
 
     /// Current member events of `senders`, as lazy-loading clients need them.
@@ -197,22 +243,52 @@ impl Services {
         limit: usize,
         filter: &EventFilter,
     ) -> Result<Context> {
-        let Some((pdu, meta)) = self.visible_event(viewer.user, event_id)?.filter(|(p, _)| p.room_id == room_id) else {
-            return Err(ServiceError::not_found("event not found or not visible to you"));
+        let Some((pdu, meta)) = self
+            .visible_event(viewer.user, event_id)?
+            .filter(|(p, _)| p.room_id == room_id)
+        else {
+            return Err(ServiceError::not_found(
+                "event not found or not visible to you",
+            ));
         };
         let before_count = limit / 2;
         let after_count = limit - before_count;
-        let around = |from, direction, limit| PageRequest { from, to: None, direction, limit };
-        let before = self.messages(viewer, room_id, around(meta.stream.saturating_sub(1), Direction::Backward, before_count), filter)?;
-        let after = self.messages(viewer, room_id, around(meta.stream, Direction::Forward, after_count), filter)?;
+        let around = |from, direction, limit| PageRequest {
+            from,
+            to: None,
+            direction,
+            limit,
+        };
+        let before = self.messages(
+            viewer,
+            room_id,
+            around(
+                meta.stream.saturating_sub(1),
+                Direction::Backward,
+                before_count,
+            ),
+            filter,
+        )?;
+        let after = self.messages(
+            viewer,
+            room_id,
+            around(meta.stream, Direction::Forward, after_count),
+            filter,
+        )?;
         // Lazy loading keeps only the member events of the senders shown.
-        let mut senders: std::collections::BTreeSet<&str> =
-            before.chunk.iter().chain(&after.chunk).filter_map(|e| e["sender"].as_str()).collect();
+        let mut senders: std::collections::BTreeSet<&str> = before
+            .chunk
+            .iter()
+            .chain(&after.chunk)
+            .filter_map(|e| e["sender"].as_str())
+            .collect();
         senders.insert(pdu.sender.as_str());
         // The spec's state is the room's at the last event returned.
         let last_shown = after.chunk.last().and_then(|e| e["event_id"].as_str());
         let state_group = match last_shown {
-            Some(id) => self.event_meta(id)?.map_or(meta.state_after, |m| m.state_after),
+            Some(id) => self
+                .event_meta(id)?
+                .map_or(meta.state_after, |m| m.state_after),
             None => meta.state_after,
         };
         let state = self
@@ -221,7 +297,9 @@ impl Services {
             .filter(|s| {
                 !filter.lazy_load_members
                     || s.kind.to_string() != "m.room.member"
-                    || s.state_key.as_deref().is_some_and(|key| senders.contains(key))
+                    || s.state_key
+                        .as_deref()
+                        .is_some_and(|key| senders.contains(key))
             })
             .filter_map(|s| {
                 let m = self.event_meta(s.event_id.as_str()).ok()??;
@@ -239,14 +317,30 @@ impl Services {
     }
 
     /// `/timestamp_to_event`: the closest visible event at or after (f) / before (b) `ts`.
-    pub fn timestamp_to_event(&self, user: &UserId, room_id: &RoomId, ts: u64, forward: bool) -> Result<(String, u64)> {
+    pub fn timestamp_to_event(
+        &self,
+        user: &UserId,
+        room_id: &RoomId,
+        ts: u64,
+        forward: bool,
+    ) -> Result<(String, u64)> {
         self.readable_state_group(room_id, user)?;
-        let direction = if forward { Direction::Forward } else { Direction::Backward };
+        let direction = if forward {
+            Direction::Forward
+        } else {
+            Direction::Backward
+        };
         let from = if forward { 0 } else { u64::MAX };
         for row in self.timeline_scan(room_id, from, direction)? {
             let (_, event_id) = row?;
-            let Some((pdu, _)) = self.visible_event(user, &event_id)? else { continue };
-            let hit = if forward { pdu.origin_server_ts >= ts } else { pdu.origin_server_ts <= ts };
+            let Some((pdu, _)) = self.visible_event(user, &event_id)? else {
+                continue;
+            };
+            let hit = if forward {
+                pdu.origin_server_ts >= ts
+            } else {
+                pdu.origin_server_ts <= ts
+            };
             if hit {
                 return Ok((event_id, pdu.origin_server_ts));
             }

@@ -53,7 +53,10 @@ impl UiaSessions {
     }
 
     fn finish(&self, session: &str) {
-        self.sessions.lock().expect("uia lock poisoned").remove(session);
+        self.sessions
+            .lock()
+            .expect("uia lock poisoned")
+            .remove(session);
     }
 }
 
@@ -69,7 +72,10 @@ impl Services {
     ) -> Result<()> {
         let challenge = |session: String, completed: Vec<String>, error: Option<(&str, String)>| {
             ServiceError::UiaRequired(Box::new(UiaChallenge {
-                flows: flows.iter().map(|f| f.iter().map(|s| s.to_string()).collect()).collect(),
+                flows: flows
+                    .iter()
+                    .map(|f| f.iter().map(|s| s.to_string()).collect())
+                    .collect(),
                 params: json!({}),
                 session,
                 completed,
@@ -88,17 +94,28 @@ impl Services {
         let mut completed = self.uia.completed(&session).unwrap_or_default();
         if let Some(stage) = auth.get("type").and_then(Value::as_str) {
             if !flows.iter().any(|f| f.contains(&stage)) {
-                return Err(challenge(session, completed, Some(("M_UNRECOGNIZED", format!("stage {stage} is not offered")))));
+                return Err(challenge(
+                    session,
+                    completed,
+                    Some(("M_UNRECOGNIZED", format!("stage {stage} is not offered"))),
+                ));
             }
             if let Err(e) = self.run_stage(stage, auth, user).await {
                 self.uia.store(&session, completed.clone());
-                return Err(challenge(session, completed, Some(("M_FORBIDDEN", e.to_string()))));
+                return Err(challenge(
+                    session,
+                    completed,
+                    Some(("M_FORBIDDEN", e.to_string())),
+                ));
             }
             if !completed.iter().any(|c| c == stage) {
                 completed.push(stage.to_owned());
             }
         }
-        if flows.iter().any(|f| f.iter().all(|s| completed.iter().any(|c| c == s))) {
+        if flows
+            .iter()
+            .any(|f| f.iter().all(|s| completed.iter().any(|c| c == s)))
+        {
             self.uia.finish(&session);
             return Ok(());
         }
@@ -118,7 +135,8 @@ impl Services {
                 }
             }
             PASSWORD => {
-                let user = user.ok_or_else(|| ServiceError::forbidden("no user to authenticate"))?;
+                let user =
+                    user.ok_or_else(|| ServiceError::forbidden("no user to authenticate"))?;
                 let named = auth
                     .pointer("/identifier/user")
                     .or_else(|| auth.get("user"))
@@ -139,7 +157,8 @@ impl Services {
     /// A login identifier (`alice` or `@alice:server`) as a local user ID.
     pub fn resolve_login_user(&self, name: &str) -> Result<ruma::OwnedUserId> {
         if name.starts_with('@') {
-            let user_id = UserId::parse(name).map_err(|_| ServiceError::forbidden("invalid user name or password"))?;
+            let user_id = UserId::parse(name)
+                .map_err(|_| ServiceError::forbidden("invalid user name or password"))?;
             if user_id.server_name() != self.server_name() {
                 return Err(ServiceError::forbidden("invalid user name or password"));
             }

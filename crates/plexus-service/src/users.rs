@@ -71,7 +71,9 @@ impl Services {
         let user_id = UserId::parse(format!("@{localpart}:{}", self.server_name()))
             .map_err(|e| ServiceError::InvalidUsername(e.to_string()))?;
         if user_id.as_str().len() > 255 {
-            return Err(ServiceError::InvalidUsername("user ID is longer than 255 bytes".into()));
+            return Err(ServiceError::InvalidUsername(
+                "user ID is longer than 255 bytes".into(),
+            ));
         }
         Ok(user_id)
     }
@@ -170,10 +172,14 @@ impl Services {
 
     /// Opens a session on a (new or existing) device.
     pub fn login(&self, user_id: &UserId, device: NewDevice) -> Result<Session> {
-        let device_id = device.device_id.unwrap_or_else(|| random_string(10).to_uppercase());
+        let device_id = device
+            .device_id
+            .unwrap_or_else(|| random_string(10).to_uppercase());
         let access_token = random_string(32);
         let refresh_token = device.refreshable.then(|| random_string(32));
-        let expires_at = device.refreshable.then(|| now_millis() + REFRESHABLE_TOKEN_LIFETIME_MS);
+        let expires_at = device
+            .refreshable
+            .then(|| now_millis() + REFRESHABLE_TOKEN_LIFETIME_MS);
         let key = (user_id.to_string(), device_id.clone());
         let old = self.db.get::<Devices>(&key)?.map(|j| j.0);
         let mut batch = self.db.batch();
@@ -198,7 +204,13 @@ impl Services {
         batch.put::<Devices>(&key, &Json(record))?;
         batch.put::<AccessTokens>(&access_token, &Json(owner.clone()))?;
         if let Some(refresh) = &refresh_token {
-            batch.put::<RefreshTokens>(refresh, &Json(TokenRecord { expires_at: None, ..owner }))?;
+            batch.put::<RefreshTokens>(
+                refresh,
+                &Json(TokenRecord {
+                    expires_at: None,
+                    ..owner
+                }),
+            )?;
         }
         self.db.write(batch)?;
         Ok(Session {

@@ -2,7 +2,9 @@
 
 use std::{marker::PhantomData, path::Path};
 
-use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, IteratorMode, Options, WriteOptions, DB};
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamilyDescriptor, IteratorMode, Options, WriteOptions, DB,
+};
 
 use crate::{KeyCodec, StorageError, Table, ValueCodec};
 
@@ -39,7 +41,11 @@ pub struct Db {
 
 impl Db {
     /// Opens (or creates) the database with the given catalogue of table names.
-    pub fn open(path: &Path, tables: &[&'static str], options: DbOptions) -> Result<Db, StorageError> {
+    pub fn open(
+        path: &Path,
+        tables: &[&'static str],
+        options: DbOptions,
+    ) -> Result<Db, StorageError> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
@@ -67,7 +73,9 @@ impl Db {
     fn check_schema(&self) -> Result<(), StorageError> {
         let cf = self.cf(META_TABLE)?;
         match self.db.get_cf(cf, SCHEMA_KEY)? {
-            None => self.db.put_cf(cf, SCHEMA_KEY, SCHEMA_VERSION.to_be_bytes())?,
+            None => self
+                .db
+                .put_cf(cf, SCHEMA_KEY, SCHEMA_VERSION.to_be_bytes())?,
             Some(bytes) => {
                 let found = u64::decode_value(&bytes).ok_or(StorageError::Corrupt {
                     table: META_TABLE,
@@ -85,7 +93,9 @@ impl Db {
     }
 
     fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, StorageError> {
-        self.db.cf_handle(name).ok_or(StorageError::UnknownTable(name))
+        self.db
+            .cf_handle(name)
+            .ok_or(StorageError::UnknownTable(name))
     }
 
     fn write_options(&self) -> WriteOptions {
@@ -262,5 +272,3 @@ impl Batch<'_> {
         self.inner.is_empty()
     }
 }
-
-

@@ -6,7 +6,10 @@ pub enum StorageError {
     #[error("rocksdb: {0}")]
     Engine(#[from] rocksdb::Error),
     #[error("corrupt {what} in table {table}")]
-    Corrupt { table: &'static str, what: &'static str },
+    Corrupt {
+        table: &'static str,
+        what: &'static str,
+    },
     #[error("unknown table {0}: not in the catalogue passed to Db::open")]
     UnknownTable(&'static str),
     #[error("database schema version {found} is newer than this binary ({supported})")]

@@ -31,7 +31,10 @@ fn key_encoding_preserves_order() {
     let mut encoded: Vec<Vec<u8>> = keys.iter().map(KeyCodec::encode).collect();
     keys.sort();
     encoded.sort();
-    let decoded: Vec<(String, u64)> = encoded.iter().map(|e| KeyCodec::decode(e).unwrap()).collect();
+    let decoded: Vec<(String, u64)> = encoded
+        .iter()
+        .map(|e| KeyCodec::decode(e).unwrap())
+        .collect();
     assert_eq!(decoded, keys);
 }
 
@@ -48,7 +51,8 @@ fn scans_stay_inside_their_prefix_in_both_directions() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(dir.path());
     for (room, n) in [("!a", 1), ("!a", 2), ("!a", 10), ("!ab", 1), ("!b", 5)] {
-        db.put::<Rooms>(&(room.into(), n), &Json(format!("{room}/{n}"))).unwrap();
+        db.put::<Rooms>(&(room.into(), n), &Json(format!("{room}/{n}")))
+            .unwrap();
     }
     let forward: Vec<u64> = db
         .scan::<Rooms, _>(&"!a".to_string(), Direction::Forward)
@@ -77,7 +81,9 @@ fn batch_is_atomic_and_survives_reopen() {
     {
         let db = open(dir.path());
         let mut batch = db.batch();
-        batch.put::<Rooms>(&("!r".into(), 7), &Json("x".into())).unwrap();
+        batch
+            .put::<Rooms>(&("!r".into(), 7), &Json("x".into()))
+            .unwrap();
         batch.put::<Counters>(&"stream".into(), &7).unwrap();
         db.write(batch).unwrap();
         let mut unwritten = db.batch();
@@ -99,5 +105,8 @@ fn table_outside_the_catalogue_is_an_error() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = open(dir.path());
-    assert!(matches!(db.get::<Stray>(&"k".into()), Err(StorageError::UnknownTable("stray"))));
+    assert!(matches!(
+        db.get::<Stray>(&"k".into()),
+        Err(StorageError::UnknownTable("stray"))
+    ));
 }

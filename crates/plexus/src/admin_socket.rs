@@ -52,11 +52,19 @@ async fn handle(stream: UnixStream, services: Arc<Services>) -> anyhow::Result<(
     let reply = match serde_json::from_str::<Request>(&line) {
         Ok(request) => match user_cmd::apply(&services, request).await {
             Ok(message) => Reply { ok: true, message },
-            Err(e) => Reply { ok: false, message: e.to_string() },
+            Err(e) => Reply {
+                ok: false,
+                message: e.to_string(),
+            },
         },
-        Err(e) => Reply { ok: false, message: format!("bad request: {e}") },
+        Err(e) => Reply {
+            ok: false,
+            message: format!("bad request: {e}"),
+        },
     };
-    write.write_all(serde_json::to_string(&reply)?.as_bytes()).await?;
+    write
+        .write_all(serde_json::to_string(&reply)?.as_bytes())
+        .await?;
     write.write_all(b"\n").await?;
     Ok(())
 }
@@ -65,7 +73,9 @@ async fn handle(stream: UnixStream, services: Arc<Services>) -> anyhow::Result<(
 pub async fn send(socket: PathBuf, request: &Request) -> anyhow::Result<Reply> {
     let stream = UnixStream::connect(&socket).await?;
     let (read, mut write) = stream.into_split();
-    write.write_all(serde_json::to_string(request)?.as_bytes()).await?;
+    write
+        .write_all(serde_json::to_string(request)?.as_bytes())
+        .await?;
     write.write_all(b"\n").await?;
     let mut line = String::new();
     BufReader::new(read).read_line(&mut line).await?;

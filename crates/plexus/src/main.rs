@@ -56,19 +56,38 @@ fn main() -> anyhow::Result<()> {
     allocator::tune();
     let cli = Cli::parse();
     let config = plexus_core::Config::load(cli.config.as_deref(), std::env::vars())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Command::Serve => {
             logging::init(&config)?;
             runtime.block_on(serve::run(config))
         }
-        Command::User(UserCommand::Create { name, admin, password_stdin }) => {
+        Command::User(UserCommand::Create {
+            name,
+            admin,
+            password_stdin,
+        }) => {
             let password = user_cmd::read_password(password_stdin)?;
-            runtime.block_on(user_cmd::run(config, user_cmd::Request::Create { name, admin, password }))
+            runtime.block_on(user_cmd::run(
+                config,
+                user_cmd::Request::Create {
+                    name,
+                    admin,
+                    password,
+                },
+            ))
         }
-        Command::User(UserCommand::ResetPassword { name, password_stdin }) => {
+        Command::User(UserCommand::ResetPassword {
+            name,
+            password_stdin,
+        }) => {
             let password = user_cmd::read_password(password_stdin)?;
-            runtime.block_on(user_cmd::run(config, user_cmd::Request::ResetPassword { name, password }))
+            runtime.block_on(user_cmd::run(
+                config,
+                user_cmd::Request::ResetPassword { name, password },
+            ))
         }
     }
 }

@@ -36,9 +36,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let _ = stop.send(true);
         closing.stream.close();
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(stopped(stopping))
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopped(stopping))
+    .await?;
     if let Some(federation) = federation {
         federation.await?.context("federation listener")?;
     }

@@ -10,8 +10,15 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
 pub enum Request {
-    Create { name: String, admin: bool, password: String },
-    ResetPassword { name: String, password: String },
+    Create {
+        name: String,
+        admin: bool,
+        password: String,
+    },
+    ResetPassword {
+        name: String,
+        password: String,
+    },
 }
 
 pub fn read_password(from_stdin: bool) -> anyhow::Result<String> {
@@ -58,14 +65,27 @@ pub async fn run(config: Config, request: Request) -> anyhow::Result<()> {
 
 pub async fn apply(services: &Services, request: Request) -> anyhow::Result<String> {
     match request {
-        Request::Create { name, admin, password } => {
-            let user_id = services.create_user(&name.to_lowercase(), Some(&password), admin).await?;
-            Ok(format!("created {user_id}{}", if admin { " (admin)" } else { "" }))
+        Request::Create {
+            name,
+            admin,
+            password,
+        } => {
+            let user_id = services
+                .create_user(&name.to_lowercase(), Some(&password), admin)
+                .await?;
+            Ok(format!(
+                "created {user_id}{}",
+                if admin { " (admin)" } else { "" }
+            ))
         }
         Request::ResetPassword { name, password } => {
             let user_id = services.resolve_login_user(&name)?;
-            services.set_password(&user_id, &password, true, None).await?;
-            Ok(format!("password of {user_id} reset; its devices were logged out"))
+            services
+                .set_password(&user_id, &password, true, None)
+                .await?;
+            Ok(format!(
+                "password of {user_id} reset; its devices were logged out"
+            ))
         }
     }
 }

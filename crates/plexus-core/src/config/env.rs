@@ -24,12 +24,16 @@ pub(super) fn apply_overrides(
     }
 
     for (name, value) in vars {
-        let Some(rest) = name.strip_prefix(PREFIX) else { continue };
+        let Some(rest) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
         if rest == "CONFIG" || rest == "LOG" {
             continue; // read by the binary itself
         }
         let Some(path) = keys.iter().find(|k| env_name(k) == rest) else {
-            return Err(ConfigError::Invalid(format!("{name} names no configuration key")));
+            return Err(ConfigError::Invalid(format!(
+                "{name} names no configuration key"
+            )));
         };
         let typed = typed_like(lookup(&defaults, path), &value);
         set(table, path, typed);
@@ -81,7 +85,9 @@ fn typed_like(default: Option<&toml::Value>, raw: &str) -> toml::Value {
 }
 
 fn set(table: &mut toml::Table, path: &[String], value: toml::Value) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut current = table;
     for key in parents {
         let entry = current

@@ -1,7 +1,10 @@
 use super::*;
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -36,7 +39,10 @@ fn token_registration_without_token_is_refused() {
     assert!(err.to_string().contains("registration_token"), "{err}");
     let ok = Config::load(
         None,
-        vars(&[("PLEXUS_REGISTRATION", "token"), ("PLEXUS_REGISTRATION_TOKEN", "s3cret")]),
+        vars(&[
+            ("PLEXUS_REGISTRATION", "token"),
+            ("PLEXUS_REGISTRATION_TOKEN", "s3cret"),
+        ]),
     )
     .unwrap();
     assert_eq!(ok.registration_token.as_deref(), Some("s3cret"));
@@ -69,7 +75,10 @@ fn federation_keys_from_environment_with_comma_separated_lists() {
             ("PLEXUS_FEDERATION_TLS_KEY", "/tmp/key.pem"),
             ("PLEXUS_FEDERATION_CA_FILE", "/tmp/ca.pem"),
             ("PLEXUS_FEDERATION_VERIFY_TLS", "false"),
-            ("PLEXUS_FEDERATION_IP_RANGE_DENYLIST", "10.0.0.0/8, 192.168.0.0/16"),
+            (
+                "PLEXUS_FEDERATION_IP_RANGE_DENYLIST",
+                "10.0.0.0/8, 192.168.0.0/16",
+            ),
             ("PLEXUS_FEDERATION_TRUSTED_KEY_SERVERS", "notary.example"),
         ]),
     )
@@ -78,9 +87,15 @@ fn federation_keys_from_environment_with_comma_separated_lists() {
     assert!(federation.enabled);
     assert_eq!(federation.listen, "127.0.0.1:8491");
     assert!(federation.tls_files().is_some());
-    assert_eq!(federation.ca_file.as_deref(), Some(std::path::Path::new("/tmp/ca.pem")));
+    assert_eq!(
+        federation.ca_file.as_deref(),
+        Some(std::path::Path::new("/tmp/ca.pem"))
+    );
     assert!(!federation.verify_tls);
-    assert_eq!(federation.ip_range_denylist, ["10.0.0.0/8", "192.168.0.0/16"]);
+    assert_eq!(
+        federation.ip_range_denylist,
+        ["10.0.0.0/8", "192.168.0.0/16"]
+    );
     assert_eq!(federation.trusted_key_servers, ["notary.example"]);
 }
 
@@ -89,12 +104,18 @@ fn empty_federation_denylist_from_environment_allows_all() {
     let config = Config::load(None, vars(&[("PLEXUS_FEDERATION_IP_RANGE_DENYLIST", "")])).unwrap();
     assert!(config.federation.ip_range_denylist.is_empty());
     let defaults = Config::load(None, vars(&[])).unwrap();
-    assert!(defaults.federation.ip_range_denylist.contains(&"127.0.0.0/8".to_owned()));
+    assert!(defaults
+        .federation
+        .ip_range_denylist
+        .contains(&"127.0.0.0/8".to_owned()));
     assert!(!defaults.federation.enabled);
 }
 
 #[test]
 fn half_a_federation_tls_setup_is_refused() {
-    let result = Config::load(None, vars(&[("PLEXUS_FEDERATION_TLS_CERT", "/tmp/cert.pem")]));
+    let result = Config::load(
+        None,
+        vars(&[("PLEXUS_FEDERATION_TLS_CERT", "/tmp/cert.pem")]),
+    );
     assert!(result.is_err());
 }

@@ -4,8 +4,12 @@ use serde_json::json;
 use super::*;
 
 fn key() -> SigningKey {
-    SigningKey::from_pkcs8(owned_server_name!("example.org"), &SigningKey::generate_pkcs8(), "a1")
-        .unwrap()
+    SigningKey::from_pkcs8(
+        owned_server_name!("example.org"),
+        &SigningKey::generate_pkcs8(),
+        "a1",
+    )
+    .unwrap()
 }
 
 fn template(room_id: Option<OwnedRoomId>, kind: &str, content: serde_json::Value) -> PduTemplate {
@@ -38,9 +42,13 @@ fn v12_create_event_derives_room_id_from_its_event_id() {
 #[test]
 fn stored_form_round_trips_and_keeps_the_reference_hash() {
     let rules = RoomVersionId::V10.rules().unwrap();
-    let pdu = template(Some(owned_room_id!("!r:example.org")), "m.room.topic", json!({"topic": "hi"}))
-        .sign(&rules, &key())
-        .unwrap();
+    let pdu = template(
+        Some(owned_room_id!("!r:example.org")),
+        "m.room.topic",
+        json!({"topic": "hi"}),
+    )
+    .sign(&rules, &key())
+    .unwrap();
     let again = Pdu::from_stored(pdu.event_id.clone(), pdu.to_json_string().as_bytes()).unwrap();
     assert_eq!(again.content_str("topic").as_deref(), Some("hi"));
     let recomputed = Pdu::from_federation(again.json.clone(), &rules).unwrap();
@@ -52,18 +60,29 @@ fn stored_form_round_trips_and_keeps_the_reference_hash() {
 fn oversized_event_is_refused() {
     let rules = RoomVersionId::V11.rules().unwrap();
     let body = "x".repeat(70_000);
-    let err = template(Some(owned_room_id!("!r:example.org")), "m.room.message", json!({"body": body}))
-        .sign(&rules, &key())
-        .unwrap_err();
+    let err = template(
+        Some(owned_room_id!("!r:example.org")),
+        "m.room.message",
+        json!({"body": body}),
+    )
+    .sign(&rules, &key())
+    .unwrap_err();
     assert!(matches!(err, PduError::TooLarge), "{err:?}");
 }
 
 #[test]
 fn v1_events_carry_their_id_and_reference_pairs() {
     let rules = RoomVersionId::V1.rules().unwrap();
-    let mut t = template(Some(owned_room_id!("!r:example.org")), "m.room.topic", json!({}));
+    let mut t = template(
+        Some(owned_room_id!("!r:example.org")),
+        "m.room.topic",
+        json!({}),
+    );
     t.prev_events = vec![ruma::owned_event_id!("$prev:example.org")];
     let pdu = t.sign(&rules, &key()).unwrap();
     assert!(pdu.event_id.as_str().ends_with(":example.org"));
-    assert_eq!(pdu.prev_events, vec![ruma::owned_event_id!("$prev:example.org")]);
+    assert_eq!(
+        pdu.prev_events,
+        vec![ruma::owned_event_id!("$prev:example.org")]
+    );
 }

@@ -596,8 +596,14 @@ async fn keys_for_an_old_backup_version_name_the_current_one() {
     let s = &f.services;
     let alice = user_with_device(s, "alice", "A1").await;
     let algorithm = "m.megolm_backup.v1.curve25519-aes-sha2";
-    let old = s.create_backup_version(&alice, algorithm, json!({ "public_key": "x" })).await.unwrap();
-    let new = s.create_backup_version(&alice, algorithm, json!({ "public_key": "y" })).await.unwrap();
+    let old = s
+        .create_backup_version(&alice, algorithm, json!({ "public_key": "x" }))
+        .await
+        .unwrap();
+    let new = s
+        .create_backup_version(&alice, algorithm, json!({ "public_key": "y" }))
+        .await
+        .unwrap();
     let keys = serde_json::Map::new();
     match s.put_backup_keys(&alice, &old, &keys).await {
         Err(crate::ServiceError::WrongRoomKeysVersion { current_version }) => {

@@ -9,7 +9,10 @@ use plexus_storage::{Batch, Json};
 
 use crate::{
     records::{EventMetaRecord, MembershipRecord, RoomRecord},
-    tables::{EventMeta, Events, Forgotten, RoomMembers, RoomTimeline, Rooms, StreamEvents, TxnIds, UserRooms},
+    tables::{
+        EventMeta, Events, Forgotten, RoomMembers, RoomTimeline, Rooms, StreamEvents, TxnIds,
+        UserRooms,
+    },
     Result, Services,
 };
 
@@ -88,7 +91,11 @@ impl Services {
     }
 
     fn mark_redaction(&self, batch: &mut Batch<'_>, pdu: &Pdu) -> Result<()> {
-        let Some(target) = pdu.redacts.as_ref().filter(|_| pdu.kind.to_string() == "m.room.redaction") else {
+        let Some(target) = pdu
+            .redacts
+            .as_ref()
+            .filter(|_| pdu.kind.to_string() == "m.room.redaction")
+        else {
             return Ok(());
         };
         let key = target.to_string();

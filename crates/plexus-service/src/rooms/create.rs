@@ -5,7 +5,7 @@
 use ruma::{OwnedRoomId, OwnedUserId, RoomVersionId, UserId};
 use serde_json::{json, Map, Value};
 
-use crate::{events::NewEvent, events::rules_for, Result, ServiceError, Services};
+use crate::{events::rules_for, events::NewEvent, Result, ServiceError, Services};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -33,9 +33,16 @@ pub struct CreateRoom {
 
 impl Services {
     pub async fn create_room(&self, creator: &UserId, req: CreateRoom) -> Result<OwnedRoomId> {
-        let version = req.room_version.clone().unwrap_or_else(|| self.config.default_room_version.clone());
+        let version = req
+            .room_version
+            .clone()
+            .unwrap_or_else(|| self.config.default_room_version.clone());
         let rules = rules_for(version.as_str())?;
-        let preset = req.preset.unwrap_or(if req.public { Preset::PublicChat } else { Preset::PrivateChat });
+        let preset = req.preset.unwrap_or(if req.public {
+            Preset::PublicChat
+        } else {
+            Preset::PrivateChat
+        });
         let alias = match &req.room_alias_name {
             Some(local) => Some(self.check_alias_free(local)?),
             None => None,
@@ -56,32 +63,61 @@ impl Services {
 
         self.join_event(&room_id, creator, None).await?;
         let power_levels = default_power_levels(creator, &req, preset, v12);
-        self.append_event(&room_id, creator, NewEvent::state("m.room.power_levels", "", power_levels))
-            .await?;
+        self.append_event(
+            &room_id,
+            creator,
+            NewEvent::state("m.room.power_levels", "", power_levels),
+        )
+        .await?;
         if let Some(alias) = &alias {
             self.add_alias(alias, &room_id, creator)?;
             let content = json!({ "alias": alias });
-            self.append_event(&room_id, creator, NewEvent::state("m.room.canonical_alias", "", content))
-                .await?;
+            self.append_event(
+                &room_id,
+                creator,
+                NewEvent::state("m.room.canonical_alias", "", content),
+            )
+            .await?;
         }
         for event in preset_state(preset) {
-            if !req.initial_state.iter().any(|(t, k, _)| *t == event.0 && k.is_empty()) {
-                self.append_event(&room_id, creator, NewEvent::state(event.0, "", event.1)).await?;
+            if !req
+                .initial_state
+                .iter()
+                .any(|(t, k, _)| *t == event.0 && k.is_empty())
+            {
+                self.append_event(&room_id, creator, NewEvent::state(event.0, "", event.1))
+                    .await?;
             }
         }
         for (kind, key, content) in &req.initial_state {
-            self.append_event(&room_id, creator, NewEvent::state(kind, key, content.clone())).await?;
+            self.append_event(
+                &room_id,
+                creator,
+                NewEvent::state(kind, key, content.clone()),
+            )
+            .await?;
         }
         if let Some(name) = &req.name {
-            self.append_event(&room_id, creator, NewEvent::state("m.room.name", "", json!({"name": name})))
-                .await?;
+            self.append_event(
+                &room_id,
+                creator,
+                NewEvent::state("m.room.name", "", json!({"name": name})),
+            )
+            .await?;
         }
         if let Some(topic) = &req.topic {
-            let content = json!({"topic": topic, "m.topic": [{"body": topic, "mimetype": "text/plain"}]});
-            self.append_event(&room_id, creator, NewEvent::state("m.room.topic", "", content)).await?;
+            let content =
+                json!({"topic": topic, "m.topic": [{"body": topic, "mimetype": "text/plain"}]});
+            self.append_event(
+                &room_id,
+                creator,
+                NewEvent::state("m.room.topic", "", content),
+            )
+            .await?;
         }
         for invitee in &req.invite {
-            self.invite(&room_id, creator, invitee, None, req.is_direct).await?;
+            self.invite(&room_id, creator, invitee, None, req.is_direct)
+                .await?;
         }
         if req.public {
             self.set_room_public(&room_id, true)?;
@@ -140,7 +176,9 @@ fn default_power_levels(creator: &UserId, req: &CreateRoom, preset: Preset, v12:
         "historical": 100,
         "notifications": { "room": 50 },
     });
-    if let (Some(overrides), Some(target)) = (&req.power_level_content_override, content.as_object_mut()) {
+    if let (Some(overrides), Some(target)) =
+        (&req.power_level_content_override, content.as_object_mut())
+    {
         for (key, value) in overrides {
             target.insert(key.clone(), value.clone());
         }
@@ -149,12 +187,26 @@ fn default_power_levels(creator: &UserId, req: &CreateRoom, preset: Preset, v12:
 }
 
 fn preset_state(preset: Preset) -> Vec<(&'static str, Value)> {
-    let join_rule = if preset == Preset::PublicChat { "public" } else { "invite" };
-    let guest_access = if preset == Preset::PublicChat { "forbidden" } else { "can_join" };
+    let join_rule = if preset == Preset::PublicChat {
+        "public"
+    } else {
+        "invite"
+    };
+    let guest_access = if preset == Preset::PublicChat {
+        "forbidden"
+    } else {
+        "can_join"
+    };
     vec![
         ("m.room.join_rules", json!({ "join_rule": join_rule })),
-        ("m.room.history_visibility", json!({ "history_visibility": "shared" })),
-        ("m.room.guest_access", json!({ "guest_access": guest_access })),
+        (
+            "m.room.history_visibility",
+            json!({ "history_visibility": "shared" }),
+        ),
+        (
+            "m.room.guest_access",
+            json!({ "guest_access": guest_access }),
+        ),
     ]
 }
 

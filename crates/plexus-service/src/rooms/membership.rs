@@ -17,7 +17,12 @@ use crate::{
 
 impl Services {
     /// The `m.room.member` join of `user`, with their profile.
-    pub async fn join_event(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<Arc<Pdu>> {
+    pub async fn join_event(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        reason: Option<String>,
+    ) -> Result<Arc<Pdu>> {
         let mut content = json!({ "membership": "join" });
         self.add_profile(&mut content, user)?;
         if let Some(authoriser) = self.restricted_join_authoriser(room_id, user)? {
@@ -26,12 +31,21 @@ impl Services {
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        self.append_event(room_id, user, NewEvent::state("m.room.member", user.as_str(), content))
-            .await
+        self.append_event(
+            room_id,
+            user,
+            NewEvent::state("m.room.member", user.as_str(), content),
+        )
+        .await
     }
 
     /// Joins a local room (by ID); remote rooms need federation.
-    pub async fn join_room(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<()> {
+    pub async fn join_room(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        reason: Option<String>,
+    ) -> Result<()> {
         self.rate_limiter.check(Action::Join, user.as_str())?;
         if !self.room_exists(room_id)? {
             return Err(ServiceError::not_found(
@@ -43,18 +57,29 @@ impl Services {
     }
 
     /// Knocks on a local room; the auth rules check that its join rule allows it.
-    pub async fn knock(&self, room_id: &RoomId, user: &UserId, reason: Option<String>) -> Result<()> {
+    pub async fn knock(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        reason: Option<String>,
+    ) -> Result<()> {
         self.rate_limiter.check(Action::Join, user.as_str())?;
         if !self.room_exists(room_id)? {
-            return Err(ServiceError::not_found("this room is not known to this server"));
+            return Err(ServiceError::not_found(
+                "this room is not known to this server",
+            ));
         }
         let mut content = json!({ "membership": "knock" });
         self.add_profile(&mut content, user)?;
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        self.append_event(room_id, user, NewEvent::state("m.room.member", user.as_str(), content))
-            .await?;
+        self.append_event(
+            room_id,
+            user,
+            NewEvent::state("m.room.member", user.as_str(), content),
+        )
+        .await?;
         Ok(())
     }
 
@@ -70,7 +95,9 @@ impl Services {
             return Err(ServiceError::not_found("the invited user does not exist"));
         }
         if invitee.server_name() != self.server_name() {
-            return Err(ServiceError::forbidden("inviting users of other servers needs federation, not available yet"));
+            return Err(ServiceError::forbidden(
+                "inviting users of other servers needs federation, not available yet",
+            ));
         }
         let mut content = json!({ "membership": "invite" });
         self.add_profile(&mut content, invitee)?;
@@ -80,8 +107,12 @@ impl Services {
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        self.append_event(room_id, sender, NewEvent::state("m.room.member", invitee.as_str(), content))
-            .await?;
+        self.append_event(
+            room_id,
+            sender,
+            NewEvent::state("m.room.member", invitee.as_str(), content),
+        )
+        .await?;
         Ok(())
     }
 
@@ -101,8 +132,12 @@ impl Services {
         if let Some(reason) = reason {
             content["reason"] = json!(reason);
         }
-        self.append_event(room_id, sender, NewEvent::state("m.room.member", target.as_str(), content))
-            .await?;
+        self.append_event(
+            room_id,
+            sender,
+            NewEvent::state("m.room.member", target.as_str(), content),
+        )
+        .await?;
         Ok(())
     }
 
@@ -110,7 +145,11 @@ impl Services {
     pub fn forget_room(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
         let key = (user.to_string(), room_id.to_string());
         match self.db.get::<UserRooms>(&key)? {
-            Some(Json(m)) if m.membership == "join" || m.membership == "invite" || m.membership == "knock" => {
+            Some(Json(m))
+                if m.membership == "join"
+                    || m.membership == "invite"
+                    || m.membership == "knock" =>
+            {
                 Err(ServiceError::invalid("leave the room before forgetting it"))
             }
             Some(_) => {
@@ -128,7 +167,11 @@ impl Services {
     }
 
     /// The current membership of a user in a room ("leave" if none).
-    pub fn membership(&self, room_id: &RoomId, user: &UserId) -> Result<Option<crate::records::MembershipRecord>> {
+    pub fn membership(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+    ) -> Result<Option<crate::records::MembershipRecord>> {
         Ok(self
             .db
             .get::<RoomMembers>(&(room_id.to_string(), user.to_string()))?
@@ -136,14 +179,20 @@ impl Services {
     }
 
     pub fn is_joined(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
-        Ok(self.membership(room_id, user)?.is_some_and(|m| m.membership == "join"))
+        Ok(self
+            .membership(room_id, user)?
+            .is_some_and(|m| m.membership == "join"))
     }
 
     /// For a `restricted`/`knock_restricted` room the user is not already
     /// in or invited to: a local member who may invite, vouching that the user
     /// is joined to one of the rooms the join rule allows. `None` when no
     /// authorisation is needed; `Forbidden` when the user qualifies through no room.
-    fn restricted_join_authoriser(&self, room_id: &RoomId, user: &UserId) -> Result<Option<String>> {
+    fn restricted_join_authoriser(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+    ) -> Result<Option<String>> {
         let Some(rules) = self.current_state_event(room_id, "m.room.join_rules", "")? else {
             return Ok(None);
         };
@@ -164,15 +213,23 @@ impl Services {
                     .is_some_and(|r| self.is_joined(&r, user).unwrap_or(false))
         });
         if !qualifies {
-            return Err(ServiceError::forbidden("you are not a member of a room this room admits"));
+            return Err(ServiceError::forbidden(
+                "you are not a member of a room this room admits",
+            ));
         }
         for member in self.room_members(room_id, "join")? {
-            let Ok(member) = UserId::parse(&member) else { continue };
-            if member.server_name() == self.server_name() && self.user_can_invite(room_id, &member)? {
+            let Ok(member) = UserId::parse(&member) else {
+                continue;
+            };
+            if member.server_name() == self.server_name()
+                && self.user_can_invite(room_id, &member)?
+            {
                 return Ok(Some(member.to_string()));
             }
         }
-        Err(ServiceError::forbidden("no member of this server can authorise your join"))
+        Err(ServiceError::forbidden(
+            "no member of this server can authorise your join",
+        ))
     }
 
     fn add_profile(&self, content: &mut Value, user: &UserId) -> Result<()> {

@@ -30,7 +30,9 @@ impl Services {
             .ok_or_else(|| ServiceError::forbidden("you are not in this room"))?;
         match self.membership(room_id, user)? {
             Some(m) if m.membership == "join" => Ok(room.state_group),
-            _ if self.history_visibility(room.state_group)? == "world_readable" => Ok(room.state_group),
+            _ if self.history_visibility(room.state_group)? == "world_readable" => {
+                Ok(room.state_group)
+            }
             Some(m) if m.membership == "leave" || m.membership == "ban" => {
                 let Json(meta) = self
                     .db
@@ -60,7 +62,12 @@ impl Services {
     }
 
     /// The current state event of a room, without access checks (server-side use).
-    pub fn current_state_event(&self, room_id: &RoomId, kind: &str, state_key: &str) -> Result<Option<Arc<Pdu>>> {
+    pub fn current_state_event(
+        &self,
+        room_id: &RoomId,
+        kind: &str,
+        state_key: &str,
+    ) -> Result<Option<Arc<Pdu>>> {
         match self.room_record(room_id)? {
             Some(room) => self.state_event_in_group(room.state_group, kind, state_key),
             None => Ok(None),
@@ -75,10 +82,16 @@ impl Services {
     }
 
     /// Rooms and memberships of a user, from the user index.
-    pub fn user_memberships(&self, user: &UserId) -> Result<Vec<(String, crate::records::MembershipRecord)>> {
+    pub fn user_memberships(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<(String, crate::records::MembershipRecord)>> {
         self.db
             .scan::<UserRooms, _>(&(user.to_string(),), Direction::Forward)?
-            .map(|row| row.map_err(Into::into).map(|((_, room), Json(m))| (room, m)))
+            .map(|row| {
+                row.map_err(Into::into)
+                    .map(|((_, room), Json(m))| (room, m))
+            })
             .collect()
     }
 
@@ -106,11 +119,14 @@ impl Services {
         if !self.is_joined(room_id, user)? {
             return Err(ServiceError::forbidden("you are not in this room"));
         }
-        let room = self.room_record(room_id)?.ok_or_else(|| ServiceError::not_found("unknown room"))?;
+        let room = self
+            .room_record(room_id)?
+            .ok_or_else(|| ServiceError::not_found("unknown room"))?;
         self.room_members(room_id, "join")?
             .into_iter()
             .map(|member| {
-                let event = self.state_event_in_group(room.state_group, "m.room.member", &member)?;
+                let event =
+                    self.state_event_in_group(room.state_group, "m.room.member", &member)?;
                 Ok(Member {
                     displayname: event.as_ref().and_then(|e| e.content_str("displayname")),
                     avatar_url: event.as_ref().and_then(|e| e.content_str("avatar_url")),
@@ -131,7 +147,9 @@ impl Services {
     ) -> Result<Vec<Arc<Pdu>>> {
         let mut group = self.readable_state_group(room_id, user)?;
         if let Some(at) = at {
-            group = self.state_group_at_stream(room_id, at)?.min_by_access(group);
+            group = self
+                .state_group_at_stream(room_id, at)?
+                .min_by_access(group);
         }
         let events = self.state_events_in_group(group)?;
         Ok(events

@@ -35,7 +35,11 @@ struct Timeline {
 }
 
 impl Services {
-    pub(super) fn joined_room_sync(&self, ctx: &RoomSync<'_>, co_members: &mut BTreeSet<String>) -> Result<Option<Value>> {
+    pub(super) fn joined_room_sync(
+        &self,
+        ctx: &RoomSync<'_>,
+        co_members: &mut BTreeSet<String>,
+    ) -> Result<Option<Value>> {
         let room_id = RoomId::parse(ctx.room).map_err(ServiceError::internal)?;
         co_members.extend(self.room_members(&room_id, "join")?);
         // A room joined within this range is new to the client: its timeline starts
@@ -53,11 +57,17 @@ impl Services {
             .filter(|(room, _, _)| room == ctx.room)
             .map(|(_, kind, content)| json!({ "type": kind, "content": content }))
             .collect();
-        let empty = timeline.events.is_empty() && state.is_empty() && ephemeral.is_empty() && account_data.is_empty();
+        let empty = timeline.events.is_empty()
+            && state.is_empty()
+            && ephemeral.is_empty()
+            && account_data.is_empty();
         if !initial && empty {
             return Ok(None);
         }
-        let prev_batch = timeline.first.map(|(s, _)| s.saturating_sub(1)).unwrap_or(ctx.current);
+        let prev_batch = timeline
+            .first
+            .map(|(s, _)| s.saturating_sub(1))
+            .unwrap_or(ctx.current);
         Ok(Some(json!({
             "timeline": { "events": timeline.events, "limited": timeline.limited, "prev_batch": super::make_token(prev_batch) },
             "state": { "events": state },
@@ -72,8 +82,18 @@ impl Services {
     pub(super) fn left_room_sync(&self, ctx: &RoomSync<'_>) -> Result<Value> {
         let room_id = RoomId::parse(ctx.room).map_err(ServiceError::internal)?;
         let timeline = self.sync_timeline(&room_id, ctx, ctx.since, ctx.membership.stream)?;
-        let state = self.sync_state(&room_id, ctx, ctx.since, &timeline, ctx.since.is_none(), ctx.membership.stream)?;
-        let prev_batch = timeline.first.map(|(s, _)| s.saturating_sub(1)).unwrap_or(ctx.membership.stream);
+        let state = self.sync_state(
+            &room_id,
+            ctx,
+            ctx.since,
+            &timeline,
+            ctx.since.is_none(),
+            ctx.membership.stream,
+        )?;
+        let prev_batch = timeline
+            .first
+            .map(|(s, _)| s.saturating_sub(1))
+            .unwrap_or(ctx.membership.stream);
         Ok(json!({
             "timeline": { "events": timeline.events, "limited": timeline.limited, "prev_batch": super::make_token(prev_batch) },
             "state": { "events": state },
@@ -81,9 +101,18 @@ impl Services {
         }))
     }
 
-    fn sync_timeline(&self, room_id: &RoomId, ctx: &RoomSync<'_>, since: Option<u64>, upto: u64) -> Result<Timeline> {
+    fn sync_timeline(
+        &self,
+        room_id: &RoomId,
+        ctx: &RoomSync<'_>,
+        since: Option<u64>,
+        upto: u64,
+    ) -> Result<Timeline> {
         let filter = &ctx.params.filter.room.timeline;
-        let limit = filter.limit.unwrap_or(DEFAULT_TIMELINE_LIMIT).clamp(1, 1000);
+        let limit = filter
+            .limit
+            .unwrap_or(DEFAULT_TIMELINE_LIMIT)
+            .clamp(1, 1000);
         let mut picked = Vec::new();
         let mut limited = false;
         for row in self.timeline_scan(room_id, upto, Direction::Backward)? {
@@ -95,7 +124,9 @@ impl Services {
                 limited = true;
                 break;
             }
-            let Some((pdu, meta)) = self.visible_event(ctx.viewer.user, &event_id)? else { continue };
+            let Some((pdu, meta)) = self.visible_event(ctx.viewer.user, &event_id)? else {
+                continue;
+            };
             let ignored = pdu.state_key.is_none() && ctx.ignored.contains(pdu.sender.as_str());
             if filter.matches(&pdu) && !ignored {
                 picked.push((pdu, meta));
@@ -109,12 +140,25 @@ impl Services {
             senders.insert(pdu.sender.to_string());
             events.push(self.render_event(pdu, meta, ctx.viewer, false)?);
         }
-        Ok(Timeline { events, first, limited, senders })
+        Ok(Timeline {
+            events,
+            first,
+            limited,
+            senders,
+        })
     }
 
     /// State to send beside the timeline: the full state at the timeline's
     /// start for a new room, otherwise what changed in a gap the timeline skipped.
-    fn sync_state(&self, room_id: &RoomId, ctx: &RoomSync<'_>, since: Option<u64>, timeline: &Timeline, initial: bool, upto: u64) -> Result<Vec<Value>> {
+    fn sync_state(
+        &self,
+        room_id: &RoomId,
+        ctx: &RoomSync<'_>,
+        since: Option<u64>,
+        timeline: &Timeline,
+        initial: bool,
+        upto: u64,
+    ) -> Result<Vec<Value>> {
         let start_group = match timeline.first {
             Some((_, group)) => group,
             None => self.state_group_at_stream(room_id, upto)?.0,
@@ -133,7 +177,9 @@ impl Services {
         let mut out = Vec::new();
         for short_event in changed {
             let event_id = self.event_id_of(short_event)?;
-            let Some(pdu) = self.pdu(&event_id)? else { continue };
+            let Some(pdu) = self.pdu(&event_id)? else {
+                continue;
+            };
             let kind = pdu.kind.to_string();
             if !filter.matches(&pdu) {
                 continue;
@@ -151,7 +197,12 @@ impl Services {
         Ok(out)
     }
 
-    fn sync_ephemeral(&self, room_id: &RoomId, ctx: &RoomSync<'_>, initial: bool) -> Result<Vec<Value>> {
+    fn sync_ephemeral(
+        &self,
+        room_id: &RoomId,
+        ctx: &RoomSync<'_>,
+        initial: bool,
+    ) -> Result<Vec<Value>> {
         let since = if initial { 0 } else { ctx.since.unwrap_or(0) };
         let mut out = Vec::new();
         let (typing, changed) = self.typing_users(room_id.as_str());
@@ -167,8 +218,11 @@ impl Services {
     /// Events after the user's read receipt that the user's push rules make
     /// notify (and highlight).
     fn unread_notifications(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<Value> {
-        let read = self.own_read_position(room_id.as_str(), ctx.viewer.user)?.unwrap_or(ctx.membership.stream);
-        let (notify, highlight) = self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
+        let read = self
+            .own_read_position(room_id.as_str(), ctx.viewer.user)?
+            .unwrap_or(ctx.membership.stream);
+        let (notify, highlight) =
+            self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
         Ok(json!({ "notification_count": notify, "highlight_count": highlight }))
     }
 
@@ -176,7 +230,12 @@ impl Services {
     fn room_summary_counts(&self, room_id: &RoomId, user: &ruma::UserId) -> Result<Value> {
         let joined = self.room_members(room_id, "join")?;
         let invited = self.room_members(room_id, "invite")?;
-        let heroes: Vec<&String> = joined.iter().chain(invited.iter()).filter(|m| *m != user.as_str()).take(5).collect();
+        let heroes: Vec<&String> = joined
+            .iter()
+            .chain(invited.iter())
+            .filter(|m| *m != user.as_str())
+            .take(5)
+            .collect();
         Ok(json!({
             "m.heroes": heroes,
             "m.joined_member_count": joined.len(),

@@ -16,7 +16,9 @@ pub struct PasswordSlots(Semaphore);
 
 impl Default for PasswordSlots {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         PasswordSlots(Semaphore::new(cores))
     }
 }
@@ -41,7 +43,9 @@ impl PasswordSlots {
         let (password, hash) = (password.to_owned(), hash.to_owned());
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&hash).map_err(ServiceError::internal)?;
-            Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            Ok(Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
         })
         .await
         .map_err(ServiceError::internal)?

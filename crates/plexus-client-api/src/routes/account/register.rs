@@ -11,15 +11,22 @@ use ruma::api::client::account::register::{v3 as endpoint, RegistrationKind};
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn register(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn register(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let body = &request.body;
     if body.kind == RegistrationKind::Guest {
-        return Err(Error::forbidden("guest access is not enabled on this server"));
+        return Err(Error::forbidden(
+            "guest access is not enabled on this server",
+        ));
     }
     let flow: &[&str] = match state.config.registration {
         RegistrationMode::Open => &[DUMMY],
         RegistrationMode::Token => &[REGISTRATION_TOKEN],
-        RegistrationMode::Closed => return Err(Error::forbidden("registration is closed on this server")),
+        RegistrationMode::Closed => {
+            return Err(Error::forbidden("registration is closed on this server"))
+        }
     };
     let localpart = match &body.username {
         Some(name) => name.to_lowercase(),
@@ -32,8 +39,13 @@ pub async fn register(state: AppState, request: Ruma<endpoint::Request>) -> Resu
     }
     let auth = request.json.as_ref().and_then(|j| j.get("auth"));
     state.uia_check(&[flow], auth, None).await?;
-    state.rate_limiter.check(Action::Register, request.client_ip.as_deref().unwrap_or("unknown"))?;
-    let user_id = state.create_user(&localpart, body.password.as_deref(), false).await?;
+    state.rate_limiter.check(
+        Action::Register,
+        request.client_ip.as_deref().unwrap_or("unknown"),
+    )?;
+    let user_id = state
+        .create_user(&localpart, body.password.as_deref(), false)
+        .await?;
     if body.inhibit_login {
         let mut response = endpoint::Response::new(user_id);
         response.device_id = None;

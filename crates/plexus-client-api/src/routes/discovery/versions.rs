@@ -8,7 +8,8 @@ use crate::{AppState, Result, Ruma};
 
 /// Spec versions whose client API Plexus implements.
 const VERSIONS: &[&str] = &[
-    "r0.6.1", "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12",
+    "r0.6.1", "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10",
+    "v1.11", "v1.12",
 ];
 
 pub async fn versions(_: AppState, _: Ruma<endpoint::Request>) -> Result<endpoint::Response> {

@@ -4,7 +4,10 @@ use ruma::api::client::membership::join_room_by_id_or_alias::v3 as endpoint;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn join_by_id_or_alias(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn join_by_id_or_alias(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let target = &request.body.room_id_or_alias;
     let room_id = match <&ruma::RoomId>::try_from(&**target) {
@@ -13,6 +16,8 @@ pub async fn join_by_id_or_alias(state: AppState, request: Ruma<endpoint::Reques
             .resolve_alias(alias.as_str())?
             .ok_or_else(|| Error::not_found("room alias not found"))?,
     };
-    state.join_room(&room_id, &user.user_id, request.body.reason.clone()).await?;
+    state
+        .join_room(&room_id, &user.user_id, request.body.reason.clone())
+        .await?;
     Ok(endpoint::Response::new(room_id))
 }

@@ -5,7 +5,10 @@ use ruma::api::client::knock::knock_room::v3 as endpoint;
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn knock(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn knock(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let target = &request.body.room_id_or_alias;
     let room_id = match <&ruma::RoomId>::try_from(&**target) {
@@ -14,6 +17,8 @@ pub async fn knock(state: AppState, request: Ruma<endpoint::Request>) -> Result<
             .resolve_alias(alias.as_str())?
             .ok_or_else(|| Error::not_found("room alias not found"))?,
     };
-    state.knock(&room_id, &user.user_id, request.body.reason.clone()).await?;
+    state
+        .knock(&room_id, &user.user_id, request.body.reason.clone())
+        .await?;
     Ok(endpoint::Response::new(room_id))
 }

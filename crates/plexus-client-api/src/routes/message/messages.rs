@@ -1,22 +1,29 @@
 //! `GET /_matrix/client/v3/rooms/{roomId}/messages`.
 
+use plexus_service::Direction;
 use plexus_service::{
     filters::EventFilter,
     sync::parse_token,
     timeline::{PageRequest, Viewer},
 };
-use plexus_service::Direction;
 use ruma::api::client::message::get_message_events::v3 as endpoint;
 
 use crate::{json::to_raw_vec, AppState, Error, Result, Ruma};
 
 const MAX_LIMIT: usize = 1000;
 
-pub async fn messages(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn messages(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let body = &request.body;
     let forward = body.dir == ruma::api::Direction::Forward;
-    let direction = if forward { Direction::Forward } else { Direction::Backward };
+    let direction = if forward {
+        Direction::Forward
+    } else {
+        Direction::Backward
+    };
     let from = match &body.from {
         Some(token) => parse_token(token).ok_or_else(|| Error::invalid("invalid from token"))?,
         None if forward => 0,
@@ -30,9 +37,19 @@ pub async fn messages(state: AppState, request: Ruma<endpoint::Request>) -> Resu
         .ok()
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
-    let limit = usize::try_from(u64::from(body.limit)).unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT);
-    let viewer = Viewer { user: &user.user_id, device: Some(&user.device_id) };
-    let page = PageRequest { from, to, direction, limit };
+    let limit = usize::try_from(u64::from(body.limit))
+        .unwrap_or(MAX_LIMIT)
+        .clamp(1, MAX_LIMIT);
+    let viewer = Viewer {
+        user: &user.user_id,
+        device: Some(&user.device_id),
+    };
+    let page = PageRequest {
+        from,
+        to,
+        direction,
+        limit,
+    };
     let page = state.messages(viewer, &body.room_id, page, &filter)?;
     let mut response = endpoint::Response::new();
     response.start = plexus_service::sync::make_token(page.start);

@@ -12,7 +12,9 @@ pub async fn send(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
     if let Some(event_id) = state.event_for_txn(&user.user_id, &txn.0, &txn.1)? {
         return Ok(endpoint::Response::new(event_id));
     }
-    state.rate_limiter.check(Action::Message, user.user_id.as_str())?;
+    state
+        .rate_limiter
+        .check(Action::Message, user.user_id.as_str())?;
     let content = object_from_raw(&body.body)?;
     if !state.is_joined(&body.room_id, &user.user_id)? {
         return Err(Error::forbidden("you are not joined to this room"));
@@ -23,6 +25,8 @@ pub async fn send(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
         state_key: None,
         txn: Some(txn),
     };
-    let pdu = state.append_event(&body.room_id, &user.user_id, event).await?;
+    let pdu = state
+        .append_event(&body.room_id, &user.user_id, event)
+        .await?;
     Ok(endpoint::Response::new(pdu.event_id.clone()))
 }

@@ -1,12 +1,18 @@
 //! `POST /_matrix/client/v3/createRoom`.
 
 use plexus_service::rooms::{CreateRoom, Preset};
-use ruma::api::client::{room::create_room::v3::{self as endpoint, RoomPreset}, room::Visibility};
+use ruma::api::client::{
+    room::create_room::v3::{self as endpoint, RoomPreset},
+    room::Visibility,
+};
 use serde_json::{Map, Value};
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn create_room(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn create_room(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let body = &request.body;
     let json = request.json.clone().unwrap_or_default();
@@ -55,10 +61,16 @@ fn initial_state(json: &Value) -> Result<Vec<(String, String, Value)>> {
             match (kind, content) {
                 (Some(kind), Some(content)) => Ok((
                     kind.to_owned(),
-                    event.get("state_key").and_then(Value::as_str).unwrap_or("").to_owned(),
+                    event
+                        .get("state_key")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
                     content.clone(),
                 )),
-                _ => Err(Error::BadJson("initial_state events need `type` and `content`".into())),
+                _ => Err(Error::BadJson(
+                    "initial_state events need `type` and `content`".into(),
+                )),
             }
         })
         .collect()

@@ -9,10 +9,18 @@ use ruma::api::client::{
 
 use crate::{AppState, Error, Result, Ruma};
 
-pub async fn login(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
-    state.rate_limiter.check(Action::Login, request.client_ip.as_deref().unwrap_or("unknown"))?;
+pub async fn login(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
+    state.rate_limiter.check(
+        Action::Login,
+        request.client_ip.as_deref().unwrap_or("unknown"),
+    )?;
     let LoginInfo::Password(info) = &request.body.login_info else {
-        return Err(Error::BadRequest("unsupported login type; use m.login.password".into()));
+        return Err(Error::BadRequest(
+            "unsupported login type; use m.login.password".into(),
+        ));
     };
     let name = match &info.identifier {
         Some(UserIdentifier::Matrix(id)) => id.user.clone(),
@@ -35,7 +43,8 @@ pub async fn login(state: AppState, request: Ruma<endpoint::Request>) -> Result<
             refreshable: request.body.refresh_token,
         },
     )?;
-    let mut response = endpoint::Response::new(user_id, session.access_token, session.device_id.into());
+    let mut response =
+        endpoint::Response::new(user_id, session.access_token, session.device_id.into());
     response.refresh_token = session.refresh_token;
     response.expires_in = session.expires_in_ms.map(std::time::Duration::from_millis);
     Ok(response)

@@ -4,7 +4,10 @@ use ruma::api::client::session::logout_all::v3 as endpoint;
 
 use crate::{AppState, Result, Ruma};
 
-pub async fn logout_all(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn logout_all(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?;
     for device in state.devices(&user.user_id)? {
         state.delete_device(&user.user_id, &device.device_id)?;

@@ -4,7 +4,10 @@ use ruma::api::client::state::get_state_events::v3 as endpoint;
 
 use crate::{json::to_raw, AppState, Result, Ruma};
 
-pub async fn get_state(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
+pub async fn get_state(
+    state: AppState,
+    request: Ruma<endpoint::Request>,
+) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let events = state.room_state_for(&request.body.room_id, &user.user_id)?;
     let raw = events

@@ -13,13 +13,17 @@ pub async fn sync_events(state: AppState, request: Ruma<endpoint::Request>) -> R
     let user = request.user()?.clone();
     let body = &request.body;
     let since = match &body.since {
-        Some(token) => Some(parse_token(token).ok_or_else(|| Error::invalid("invalid since token"))?),
+        Some(token) => {
+            Some(parse_token(token).ok_or_else(|| Error::invalid("invalid since token"))?)
+        }
         None => None,
     };
     let filter = match &body.filter {
         None => Default::default(),
         Some(endpoint::Filter::FilterId(id)) => state.sync_filter(&user.user_id, Some(id))?,
-        Some(endpoint::Filter::FilterDefinition(definition)) => inline_filter(&state, &user.user_id, definition)?,
+        Some(endpoint::Filter::FilterDefinition(definition)) => {
+            inline_filter(&state, &user.user_id, definition)?
+        }
         Some(_) => Default::default(),
     };
     let params = SyncParams {

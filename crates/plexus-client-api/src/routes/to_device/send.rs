@@ -21,6 +21,8 @@ pub async fn send_to_device(state: AppState, request: Ruma<endpoint::Request>) -
         txn_id: request.body.txn_id.as_str(),
         messages: &messages,
     };
-    state.send_to_device(&user.user_id, &user.device_id, send).await?;
+    state
+        .send_to_device(&user.user_id, &user.device_id, send)
+        .await?;
     Ok(json!({}))
 }
