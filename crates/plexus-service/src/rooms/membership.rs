@@ -23,20 +23,11 @@ impl Services {
         user: &UserId,
         reason: Option<String>,
     ) -> Result<Arc<Pdu>> {
-        let mut content = json!({ "membership": "join" });
-        self.add_profile(&mut content, user)?;
+        let mut content = self.member_content("join", user, reason)?;
         if let Some(authoriser) = self.restricted_join_authoriser(room_id, user)? {
             content["join_authorised_via_users_server"] = json!(authoriser);
         }
-        if let Some(reason) = reason {
-            content["reason"] = json!(reason);
-        }
-        self.append_event(
-            room_id,
-            user,
-            NewEvent::state("m.room.member", user.as_str(), content),
-        )
-        .await
+        self.append_member_event(room_id, user, user, content).await
     }
 
     /// Joins a local room (by ID); remote rooms need federation.
@@ -69,17 +60,9 @@ impl Services {
                 "this room is not known to this server",
             ));
         }
-        let mut content = json!({ "membership": "knock" });
-        self.add_profile(&mut content, user)?;
-        if let Some(reason) = reason {
-            content["reason"] = json!(reason);
-        }
-        self.append_event(
-            room_id,
-            user,
-            NewEvent::state("m.room.member", user.as_str(), content),
-        )
-        .await?;
+        let content = self.member_content("knock", user, reason)?;
+        self.append_member_event(room_id, user, user, content)
+            .await?;
         Ok(())
     }
 
@@ -99,20 +82,12 @@ impl Services {
                 "inviting users of other servers needs federation, not available yet",
             ));
         }
-        let mut content = json!({ "membership": "invite" });
-        self.add_profile(&mut content, invitee)?;
+        let mut content = self.member_content("invite", invitee, reason)?;
         if is_direct {
             content["is_direct"] = json!(true);
         }
-        if let Some(reason) = reason {
-            content["reason"] = json!(reason);
-        }
-        self.append_event(
-            room_id,
-            sender,
-            NewEvent::state("m.room.member", invitee.as_str(), content),
-        )
-        .await?;
+        self.append_member_event(room_id, sender, invitee, content)
+            .await?;
         Ok(())
     }
 
@@ -230,6 +205,32 @@ impl Services {
         Err(ServiceError::forbidden(
             "no member of this server can authorise your join",
         ))
+    }
+
+    /// `m.room.member` content carrying `target`'s profile and the reason.
+    fn member_content(
+        &self,
+        membership: &str,
+        target: &UserId,
+        reason: Option<String>,
+    ) -> Result<Value> {
+        let mut content = json!({ "membership": membership });
+        self.add_profile(&mut content, target)?;
+        if let Some(reason) = reason {
+            content["reason"] = json!(reason);
+        }
+        Ok(content)
+    }
+
+    async fn append_member_event(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        target: &UserId,
+        content: Value,
+    ) -> Result<Arc<Pdu>> {
+        let event = NewEvent::state("m.room.member", target.as_str(), content);
+        self.append_event(room_id, sender, event).await
     }
 
     fn add_profile(&self, content: &mut Value, user: &UserId) -> Result<()> {
