@@ -66,7 +66,10 @@ impl Services {
         edit(&mut ruleset)?;
         let content =
             json!({ "global": serde_json::to_value(&ruleset).map_err(ServiceError::internal)? });
-        self.set_global_account_data(user, "m.push_rules", content)
+        self.set_global_account_data(user, "m.push_rules", content)?;
+        // Counts kept for this user were computed with the old rules.
+        self.unread_cache.forget_user(user.as_str());
+        Ok(())
     }
 
     /// One rule, 404 when the user has no such rule.
@@ -248,14 +251,30 @@ impl Services {
         read: u64,
         max_scan: usize,
     ) -> Result<(u64, u64)> {
+        self.notification_counts_between(room_id, user, read, u64::MAX, max_scan)
+    }
+
+    /// Like [`Services::notification_counts`] for events with a stream
+    /// position in (`after`, `upto`], so counts can be extended incrementally.
+    pub fn notification_counts_between(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+        after: u64,
+        upto: u64,
+        max_scan: usize,
+    ) -> Result<(u64, u64)> {
         let ruleset = self.push_ruleset(user)?;
         let ctx = self.push_context(room_id, user)?;
         let (mut notify, mut highlight) = (0, 0);
         for row in self
-            .timeline_scan(room_id, read, Direction::Forward)?
+            .timeline_scan(room_id, after, Direction::Forward)?
             .take(max_scan)
         {
-            let (_, event_id) = row?;
+            let (stream, event_id) = row?;
+            if stream > upto {
+                break;
+            }
             let Some((pdu, _)) = self.visible_event(user, &event_id)? else {
                 continue;
             };

@@ -31,6 +31,7 @@ pub struct Services {
     /// counters, tag maps) so concurrent requests cannot lose an update.
     pub(crate) user_row_lock: Mutex<()>,
     pub(crate) password_slots: crate::users::PasswordSlots,
+    pub(crate) unread_cache: crate::sync::UnreadCache,
 }
 
 impl Services {
@@ -61,6 +62,7 @@ impl Services {
             room_locks: Mutex::new(HashMap::new()),
             user_row_lock: Mutex::new(()),
             password_slots: Default::default(),
+            unread_cache: Default::default(),
             config,
         }))
     }

@@ -4,6 +4,9 @@
 //! is empty the request waits for the stream to move, up to its timeout.
 
 mod room;
+mod unread;
+
+pub use unread::{UnreadCache, UnreadCounts};
 
 use std::{collections::BTreeSet, time::Duration};
 

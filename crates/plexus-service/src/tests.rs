@@ -608,3 +608,54 @@ async fn ignored_users_messages_and_invites_are_not_delivered() {
         .iter()
         .any(|e| e["content"]["body"] == "unwanted"));
 }
+
+#[tokio::test]
+async fn unread_counts_grow_incrementally_and_reset_at_the_receipt() {
+    let f = fixture().await;
+    let (alice, bob) = (
+        user(&f.services, "alice").await,
+        user(&f.services, "bob").await,
+    );
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    let counts = |response: &Value| {
+        response["rooms"]["join"][room_id.as_str()]["unread_notifications"]["notification_count"]
+            .clone()
+    };
+    let mut since = token(
+        &f.services
+            .sync(&bob, "B", sync_params(None, 0))
+            .await
+            .unwrap(),
+    );
+    let mut last = None;
+    for expected in 1..=3 {
+        last = Some(
+            f.services
+                .append_event(&room_id, &alice, text("ping"))
+                .await
+                .unwrap(),
+        );
+        let response = f
+            .services
+            .sync(&bob, "B", sync_params(Some(since), 0))
+            .await
+            .unwrap();
+        assert_eq!(counts(&response), json!(expected));
+        since = token(&response);
+    }
+    let read = last.unwrap().event_id.to_string();
+    f.services
+        .set_receipt(&room_id, &bob, "m.read", &read, None)
+        .unwrap();
+    f.services
+        .append_event(&room_id, &alice, text("after the receipt"))
+        .await
+        .unwrap();
+    let response = f
+        .services
+        .sync(&bob, "B", sync_params(Some(since), 0))
+        .await
+        .unwrap();
+    assert_eq!(counts(&response), json!(1));
+}

@@ -7,6 +7,7 @@ use plexus_storage::Direction;
 use ruma::RoomId;
 use serde_json::{json, Value};
 
+use super::UnreadCounts;
 use crate::{
     records::MembershipRecord, state::ShortStateMap, sync::SyncParams, timeline::Viewer, Result,
     ServiceError, Services,
@@ -216,14 +217,39 @@ impl Services {
     }
 
     /// Events after the user's read receipt that the user's push rules make
-    /// notify (and highlight).
+    /// notify (and highlight). Counts are kept per (user, room) and extended
+    /// by the events since the last computation, so a sync costs the new
+    /// events, not a rescan from the receipt; a moved receipt starts over.
     fn unread_notifications(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<Value> {
+        let user = ctx.viewer.user;
         let read = self
-            .own_read_position(room_id.as_str(), ctx.viewer.user)?
+            .own_read_position(room_id.as_str(), user)?
             .unwrap_or(ctx.membership.stream);
-        let (notify, highlight) =
-            self.notification_counts(room_id, ctx.viewer.user, read, MAX_UNREAD_SCAN)?;
-        Ok(json!({ "notification_count": notify, "highlight_count": highlight }))
+        let upto = self.room_record(room_id)?.map_or(read, |r| r.last_stream);
+        let key = (user.to_string(), room_id.to_string());
+        let cached = self
+            .unread_cache
+            .get(&key)
+            .filter(|c| c.read == read && c.upto <= upto);
+        let start = cached.unwrap_or(UnreadCounts {
+            read,
+            upto: read,
+            notify: 0,
+            highlight: 0,
+        });
+        let (notify, highlight) = if start.upto < upto {
+            self.notification_counts_between(room_id, user, start.upto, upto, MAX_UNREAD_SCAN)?
+        } else {
+            (0, 0)
+        };
+        let counts = UnreadCounts {
+            read,
+            upto,
+            notify: start.notify + notify,
+            highlight: start.highlight + highlight,
+        };
+        self.unread_cache.put(key, counts);
+        Ok(json!({ "notification_count": counts.notify, "highlight_count": counts.highlight }))
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.
