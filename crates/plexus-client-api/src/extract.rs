@@ -149,14 +149,25 @@ impl<T: IncomingRequest + Send + 'static> FromRequest<AppState> for Ruma<T> {
             };
         let http_request = Request::from_parts(parts, &bytes[..]);
         let args: Vec<&str> = path_args.iter().map(String::as_str).collect();
-        let body = T::try_from_http_request(http_request, &args)
-            .map_err(|e| Error::BadJson(e.to_string()))?;
+        let body = T::try_from_http_request(http_request, &args).map_err(parse_error)?;
         Ok(Ruma {
             body,
             requester,
             json,
             client_ip,
         })
+    }
+}
+
+/// A malformed identifier or query parameter is `M_INVALID_PARAM`; a body of
+/// the wrong shape is `M_BAD_JSON` (spec, "Common error codes").
+fn parse_error(error: ruma::api::error::FromHttpRequestError) -> Error {
+    use ruma::api::error::{DeserializationError, FromHttpRequestError};
+    match error {
+        FromHttpRequestError::Deserialization(
+            e @ (DeserializationError::Ident(_) | DeserializationError::Query(_)),
+        ) => plexus_service::ServiceError::InvalidParam(e.to_string()).into(),
+        other => Error::BadJson(other.to_string()),
     }
 }
 
