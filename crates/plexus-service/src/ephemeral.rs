@@ -45,6 +45,17 @@ impl Services {
         Ok(())
     }
 
+    /// The earliest moment a typing notice in one of the user's joined rooms expires.
+    pub fn next_typing_expiry(&self, user: &UserId) -> Result<Option<Instant>> {
+        let joined = self.joined_rooms(user)?;
+        let rooms = self.typing.rooms.lock().expect("typing lock poisoned");
+        Ok(joined
+            .iter()
+            .filter_map(|room| rooms.get(room))
+            .flat_map(|(users, _)| users.values().copied())
+            .min())
+    }
+
     /// Users typing in a room now, and the position of the last change.
     pub fn typing_users(&self, room_id: &str) -> (Vec<String>, u64) {
         let mut rooms = self.typing.rooms.lock().expect("typing lock poisoned");

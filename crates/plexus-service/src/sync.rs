@@ -52,8 +52,15 @@ impl Services {
             if !may_wait {
                 return Ok(response);
             }
-            match tokio::time::timeout_at(deadline, changes.changed()).await {
+            // A typing notice that expires while we wait is a change too, but
+            // nothing writes to the stream for it: wake up at the expiry.
+            let wake = match self.next_typing_expiry(user)? {
+                Some(expiry) => deadline.min(tokio::time::Instant::from_std(expiry)),
+                None => deadline,
+            };
+            match tokio::time::timeout_at(wake, changes.changed()).await {
                 Ok(Ok(())) => continue,
+                Err(_) if wake < deadline => continue,
                 _ => return Ok(response),
             }
         }

@@ -659,3 +659,42 @@ async fn unread_counts_grow_incrementally_and_reset_at_the_receipt() {
         .unwrap();
     assert_eq!(counts(&response), json!(1));
 }
+
+#[tokio::test]
+async fn a_long_poll_wakes_when_a_typing_notice_expires() {
+    let f = fixture().await;
+    let (alice, bob) = (
+        user(&f.services, "alice").await,
+        user(&f.services, "bob").await,
+    );
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services.join_room(&room_id, &bob, None).await.unwrap();
+    f.services
+        .set_typing(&room_id, &alice, Some(Duration::from_millis(300)))
+        .unwrap();
+    let since = token(
+        &f.services
+            .sync(&bob, "B", sync_params(None, 0))
+            .await
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    let response = f
+        .services
+        .sync(&bob, "B", sync_params(Some(since), 10_000))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "woke after {:?}",
+        started.elapsed()
+    );
+    let ephemeral = &response["rooms"]["join"][room_id.as_str()]["ephemeral"]["events"];
+    let typing = ephemeral
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "m.typing")
+        .unwrap();
+    assert_eq!(typing["content"]["user_ids"], json!([]));
+}
