@@ -24,8 +24,47 @@ pub struct NewEvent {
     pub kind: TimelineEventType,
     pub content: Value,
     pub state_key: Option<String>,
-    /// (device ID, transaction ID) of a client send.
-    pub txn: Option<(String, String)>,
+    /// The client transaction that sent it, for idempotency and echo.
+    pub txn: Option<Txn>,
+}
+
+/// The endpoints whose transaction IDs are remembered. The spec scopes a
+/// transaction ID to its endpoint: the same ID on `/send` and `/redact` is
+/// two different requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnEndpoint {
+    Send,
+    Redact,
+}
+
+/// A client transaction: which device sent it, its ID, on which endpoint.
+#[derive(Clone, Debug)]
+pub struct Txn {
+    pub device: String,
+    pub id: String,
+    pub endpoint: TxnEndpoint,
+}
+
+impl Txn {
+    pub fn new(device: &str, id: &str, endpoint: TxnEndpoint) -> Self {
+        Txn {
+            device: device.to_owned(),
+            id: id.to_owned(),
+            endpoint,
+        }
+    }
+
+    /// The third part of the `txn_ids` key. `/send` keeps the bare ID.
+    fn stored_id(&self) -> String {
+        match self.endpoint {
+            TxnEndpoint::Send => self.id.clone(),
+            TxnEndpoint::Redact => format!("redact\u{0}{}", self.id),
+        }
+    }
+
+    pub(crate) fn key(&self, user: &UserId) -> (String, String, String) {
+        (user.to_string(), self.device.clone(), self.stored_id())
+    }
 }
 
 impl NewEvent {
@@ -203,14 +242,9 @@ impl Services {
 }
 
 impl Services {
-    /// The event a (user, device, txnId) already produced, for idempotent sends.
-    pub fn event_for_txn(
-        &self,
-        user: &UserId,
-        device: &str,
-        txn_id: &str,
-    ) -> Result<Option<ruma::OwnedEventId>> {
-        let key = (user.to_string(), device.to_owned(), txn_id.to_owned());
+    /// The event a transaction of this user already produced, for idempotent sends.
+    pub fn event_for_txn(&self, user: &UserId, txn: &Txn) -> Result<Option<ruma::OwnedEventId>> {
+        let key = txn.key(user);
         Ok(self
             .db
             .get::<crate::tables::TxnIds>(&key)?

@@ -8,7 +8,7 @@ use ruma::{OwnedRoomId, OwnedUserId, RoomVersionId};
 use serde_json::{json, Value};
 
 use crate::{
-    events::NewEvent,
+    events::{NewEvent, Txn, TxnEndpoint},
     rooms::{CreateRoom, Preset},
     sync::SyncParams,
     timeline::{PageRequest, Viewer},
@@ -209,21 +209,26 @@ async fn transaction_ids_make_sends_idempotent_per_device() {
     let f = fixture().await;
     let alice = user(&f.services, "alice").await;
     let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
+    let send = Txn::new("DEV", "t1", TxnEndpoint::Send);
     let mut event = text("once");
-    event.txn = Some(("DEV".into(), "t1".into()));
+    event.txn = Some(send.clone());
     let pdu = f
         .services
         .append_event(&room_id, &alice, event)
         .await
         .unwrap();
     assert_eq!(
-        f.services.event_for_txn(&alice, "DEV", "t1").unwrap(),
+        f.services.event_for_txn(&alice, &send).unwrap(),
         Some(pdu.event_id.clone())
     );
+    let other_device = Txn::new("OTHER", "t1", TxnEndpoint::Send);
     assert_eq!(
-        f.services.event_for_txn(&alice, "OTHER", "t1").unwrap(),
+        f.services.event_for_txn(&alice, &other_device).unwrap(),
         None
     );
+    // The same ID on another endpoint is another request (spec: txn IDs are scoped per endpoint).
+    let redact = Txn::new("DEV", "t1", TxnEndpoint::Redact);
+    assert_eq!(f.services.event_for_txn(&alice, &redact).unwrap(), None);
 }
 
 fn sync_params(since: Option<u64>, timeout_ms: u64) -> SyncParams {

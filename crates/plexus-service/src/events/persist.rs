@@ -8,6 +8,7 @@ use plexus_core::Pdu;
 use plexus_storage::{Batch, Json};
 
 use crate::{
+    events::Txn,
     records::{EventMetaRecord, MembershipRecord, RoomRecord},
     tables::{
         EventMeta, Events, Forgotten, RoomMembers, RoomTimeline, Rooms, StreamEvents, TxnIds,
@@ -22,7 +23,7 @@ impl Services {
         &self,
         pdu: Pdu,
         mut room: RoomRecord,
-        txn: Option<(String, String)>,
+        txn: Option<Txn>,
     ) -> Result<Arc<Pdu>> {
         let slot = self.stream.allocate(&self.db)?;
         let stream = slot.position();
@@ -47,13 +48,13 @@ impl Services {
             rejected: false,
             soft_failed: false,
             redacted_by: None,
-            txn: txn.clone(),
+            txn: txn.as_ref().map(|t| (t.device.clone(), t.id.clone())),
         };
         batch.put::<EventMeta>(&event_id, &Json(meta))?;
         batch.put::<RoomTimeline>(&(room_id.clone(), stream), &event_id)?;
         batch.put::<StreamEvents>(&stream, &Json((room_id.clone(), event_id.clone())))?;
-        if let Some((device, txn_id)) = txn {
-            batch.put::<TxnIds>(&(pdu.sender.to_string(), device, txn_id), &event_id)?;
+        if let Some(txn) = &txn {
+            batch.put::<TxnIds>(&txn.key(&pdu.sender), &event_id)?;
         }
         self.index_membership(&mut batch, &pdu, stream)?;
         self.index_relation(&mut batch, &pdu, stream)?;

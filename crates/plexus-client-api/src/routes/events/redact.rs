@@ -1,6 +1,10 @@
 //! `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`.
 
-use plexus_service::{events::NewEvent, ratelimit::Action, users::Requester};
+use plexus_service::{
+    events::{NewEvent, Txn, TxnEndpoint},
+    ratelimit::Action,
+    users::Requester,
+};
 use ruma::{api::client::redact::redact_event::v3 as endpoint, RoomId};
 use serde_json::json;
 
@@ -12,8 +16,8 @@ pub async fn redact(
 ) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let body = &request.body;
-    let txn = (user.device_id.clone(), body.txn_id.to_string());
-    if let Some(event_id) = state.event_for_txn(&user.user_id, &txn.0, &txn.1)? {
+    let txn = Txn::new(&user.device_id, body.txn_id.as_str(), TxnEndpoint::Redact);
+    if let Some(event_id) = state.event_for_txn(&user.user_id, &txn)? {
         return Ok(endpoint::Response::new(event_id));
     }
     state

@@ -1,6 +1,9 @@
 //! `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
 
-use plexus_service::{events::NewEvent, ratelimit::Action};
+use plexus_service::{
+    events::{NewEvent, Txn, TxnEndpoint},
+    ratelimit::Action,
+};
 use ruma::api::client::message::send_message_event::v3 as endpoint;
 
 use crate::{json::object_from_raw, AppState, Error, Result, Ruma};
@@ -8,8 +11,8 @@ use crate::{json::object_from_raw, AppState, Error, Result, Ruma};
 pub async fn send(state: AppState, request: Ruma<endpoint::Request>) -> Result<endpoint::Response> {
     let user = request.user()?.clone();
     let body = &request.body;
-    let txn = (user.device_id.clone(), body.txn_id.to_string());
-    if let Some(event_id) = state.event_for_txn(&user.user_id, &txn.0, &txn.1)? {
+    let txn = Txn::new(&user.device_id, body.txn_id.as_str(), TxnEndpoint::Send);
+    if let Some(event_id) = state.event_for_txn(&user.user_id, &txn)? {
         return Ok(endpoint::Response::new(event_id));
     }
     state
