@@ -141,7 +141,7 @@ impl Services {
 
     /// Creates a room with its `m.room.create` event; returns the room ID
     /// (derived from the event for v12, `!random:server` before).
-    pub fn create_room_event(
+    pub async fn create_room_event(
         &self,
         sender: &UserId,
         version: &RoomVersionId,
@@ -171,9 +171,10 @@ impl Services {
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let pdu = self.build_event(room_id.as_deref(), sender, &event, &room, &rules)?;
             let lock = self.room_lock(pdu.room_id.as_str());
-            let _guard = lock.try_lock();
-            if _guard.is_err() || self.room_exists(&pdu.room_id)? {
-                std::thread::sleep(std::time::Duration::from_millis(1));
+            let guard = lock.try_lock().ok();
+            if guard.is_none() || self.room_exists(&pdu.room_id)? {
+                drop(guard);
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                 continue;
             }
             self.check_event_auth(&pdu, 0, &rules)?;

@@ -58,7 +58,9 @@ impl Services {
         if v12 && trusted_invitees && !req.invite.is_empty() {
             merge_additional_creators(&mut create, &req.invite);
         }
-        let create_pdu = self.create_room_event(creator, &version, Value::Object(create))?;
+        let create_pdu = self
+            .create_room_event(creator, &version, Value::Object(create))
+            .await?;
         let room_id = create_pdu.room_id.clone();
 
         self.join_event(&room_id, creator, None).await?;
