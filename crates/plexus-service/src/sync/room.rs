@@ -42,7 +42,8 @@ impl Services {
         co_members: &mut BTreeSet<String>,
     ) -> Result<Option<Value>> {
         let room_id = RoomId::parse(ctx.room).map_err(ServiceError::internal)?;
-        co_members.extend(self.room_members(&room_id, "join")?);
+        let joined = self.room_members(&room_id, "join")?;
+        co_members.extend(joined.iter().cloned());
         // A room joined within this range is new to the client: its timeline starts
         // from the latest events, not from `since`. `full_state` keeps the incremental
         // timeline but sends the whole state at its start.
@@ -75,7 +76,7 @@ impl Services {
             "ephemeral": { "events": ephemeral },
             "account_data": { "events": account_data },
             "unread_notifications": self.unread_notifications(&room_id, ctx)?,
-            "summary": self.room_summary_counts(&room_id, ctx.viewer.user)?,
+            "summary": self.room_summary_counts(&room_id, ctx.viewer.user, &joined)?,
         })))
     }
 
@@ -253,8 +254,12 @@ impl Services {
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.
-    fn room_summary_counts(&self, room_id: &RoomId, user: &ruma::UserId) -> Result<Value> {
-        let joined = self.room_members(room_id, "join")?;
+    fn room_summary_counts(
+        &self,
+        room_id: &RoomId,
+        user: &ruma::UserId,
+        joined: &[String],
+    ) -> Result<Value> {
         let invited = self.room_members(room_id, "invite")?;
         let heroes: Vec<&String> = joined
             .iter()
