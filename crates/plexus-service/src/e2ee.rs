@@ -101,6 +101,7 @@ impl Services {
             batch.delete::<E2eKeySignatures>(&row?.0)?;
         }
         self.delete_to_device_queue(batch, user, device)?;
+        self.outbox_device_change(batch, user, device, None)?;
         device_lists::note_key_change(batch, position, user.as_str())
     }
 }

@@ -42,6 +42,8 @@ impl Services {
             None => users.remove(user.as_str()),
         };
         *changed = slot.position();
+        drop(rooms);
+        self.outbox_typing(room_id, user, timeout.is_some())?;
         Ok(())
     }
 
@@ -113,7 +115,11 @@ impl Services {
             ts: now_millis(),
             stream: slot.position(),
         };
-        self.db.put::<Receipts>(&key, &Json(record))?;
+        let mut batch = self.db.batch();
+        let receipt = (room_id, user, receipt_type);
+        self.outbox_receipt(&mut batch, receipt, event_id, record.ts, thread_id)?;
+        batch.put::<Receipts>(&key, &Json(record))?;
+        self.db.write(batch)?;
         Ok(())
     }
 

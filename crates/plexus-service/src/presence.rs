@@ -39,7 +39,10 @@ impl Services {
             last_active_ts: now_millis(),
             stream: slot.position(),
         };
-        self.db.put::<Presence>(&user.to_string(), &Json(record))?;
+        let mut batch = self.db.batch();
+        self.outbox_presence(&mut batch, user, &record)?;
+        batch.put::<Presence>(&user.to_string(), &Json(record))?;
+        self.db.write(batch)?;
         Ok(())
     }
 

@@ -23,6 +23,8 @@ pub struct Services {
     pub stream: Stream,
     pub state_cache: StateCache,
     pub typing: Typing,
+    /// The federation send queue's sequence numbers and wake-ups ([`crate::outbox`]).
+    pub outbox: crate::outbox::Outbox,
     pub uia: UiaSessions,
     pub rate_limiter: RateLimiter,
     /// One lock per room serializes appends so prev_events and depth stay consistent.
@@ -51,12 +53,14 @@ impl Services {
         let stream = Stream::open(&db)?;
         let state_cache = StateCache::open(&db)?;
         let rate_limiter = RateLimiter::new(&config);
+        let outbox = crate::outbox::Outbox::open(&db)?;
         Ok(Arc::new(Services {
             db,
             key,
             stream,
             state_cache,
             typing: Typing::default(),
+            outbox,
             uia: UiaSessions::default(),
             rate_limiter,
             room_locks: Mutex::new(HashMap::new()),

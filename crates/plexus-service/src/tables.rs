@@ -114,6 +114,14 @@ catalogue! {
     FederationRemoteKeys = "federation_remote_keys": (String, String) => Json<serde_json::Value>;
     /// key ID → one of our own signing keys {key, expired_ts?}; retired ones go in `old_verify_keys`.
     FederationOwnKeys = "federation_own_keys": String => Json<serde_json::Value>;
+    /// (destination server, sequence number) → a queued outbound PDU (event ID) or EDU.
+    FederationOutbox = "federation_outbox": (String, u64) => Json<crate::outbox::OutboxItem>;
+    /// (room ID, remote server, user ID) → () for each joined member of another server.
+    FederationRoomServers = "federation_room_servers": (String, String, String) => ();
+    /// local user ID → `stream_id` of the last `m.device_list_update` sent for the user.
+    FederationDeviceListIds = "federation_device_list_ids": String => u64;
+    /// (origin server, message ID) → arrival time of an inbound `m.direct_to_device` (dedupe).
+    FederationToDeviceIds = "federation_to_device_ids": (String, String) => u64;
     /// (room ID, parent event ID, stream position) → (child event ID, rel_type) of an `m.relates_to`.
     RoomRelations = "room_relations": (String, String, u64) => Json<(String, String)>;
     /// counter name → value (ID allocators, stream reservations).

@@ -120,6 +120,7 @@ impl Services {
         }
         let slot = self.stream.allocate(&self.db)?;
         note_key_change(&mut batch, slot.position(), user.as_str())?;
+        self.outbox_signing_keys(&mut batch, user, &keys)?;
         self.db.write(batch)?;
         drop(slot);
         Ok(())

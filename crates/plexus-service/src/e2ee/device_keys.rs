@@ -82,6 +82,7 @@ impl Services {
                 batch.put::<E2eDeviceKeys>(&row, &Json(keys.clone()))?;
                 let allocated = self.stream.allocate(&self.db)?;
                 note_key_change(batch, allocated.position(), user.as_str())?;
+                self.outbox_device_change(batch, user, device, Some(keys))?;
                 slot = Some(allocated);
             }
         }

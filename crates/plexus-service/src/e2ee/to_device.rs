@@ -48,6 +48,7 @@ impl Services {
             batch.put::<E2eToDevice>(&(user, device, slot.position()), &Json(event))?;
             slots.push(slot);
         }
+        self.outbox_to_device(&mut batch, sender, send.event_type, send.messages)?;
         batch.put::<E2eToDeviceTxns>(&txn_key, &())?;
         self.db.write(batch)?;
         drop(slots); // publish only once the messages are durable
@@ -66,7 +67,7 @@ impl Services {
             let devices = devices.as_object().ok_or_else(|| {
                 ServiceError::BadJson("messages must map devices to contents".into())
             })?;
-            // Without federation, remote recipients cannot be reached; they are dropped.
+            // Remote recipients go through the send queue (`outbox_to_device`).
             if user_id.server_name() != self.server_name() {
                 continue;
             }

@@ -56,6 +56,7 @@ impl Services {
         if let Some(txn) = &txn {
             batch.put::<TxnIds>(&txn.key(&pdu.sender), &event_id)?;
         }
+        self.outbox_room_event(&mut batch, &pdu)?;
         self.index_membership(&mut batch, &pdu, stream)?;
         self.index_relation(&mut batch, &pdu, stream)?;
         self.mark_redaction(&mut batch, &pdu)?;
@@ -85,6 +86,7 @@ impl Services {
         });
         batch.put::<RoomMembers>(&(pdu.room_id.to_string(), user.clone()), &record)?;
         batch.put::<UserRooms>(&(user.clone(), pdu.room_id.to_string()), &record)?;
+        self.index_room_server(batch, pdu)?;
         if record.0.membership != "leave" && record.0.membership != "ban" {
             batch.delete::<Forgotten>(&(user.clone(), pdu.room_id.to_string()))?;
         }

@@ -1,0 +1,186 @@
+//! The send queue: ordering, limits, acknowledgement, persistence across a
+//! reopen, the room server set and which servers a local event is queued for.
+
+use plexus_core::{config::Switch, Config, Pdu};
+use ruma::{OwnedEventId, OwnedServerName};
+use serde_json::json;
+
+use super::{OutboxItem, MAX_EDUS, MAX_PDUS};
+use crate::{events::NewEvent, rooms::CreateRoom, Services};
+
+fn config(dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        rate_limits: Switch::Off,
+        ..Config::default()
+    }
+}
+
+fn pdu_item(n: usize) -> OutboxItem {
+    OutboxItem::Pdu {
+        event_id: format!("$event{n}"),
+    }
+}
+
+fn edu_item(n: usize) -> OutboxItem {
+    OutboxItem::Edu {
+        edu: json!({ "edu_type": "m.typing", "content": { "n": n } }),
+    }
+}
+
+fn enqueue(s: &Services, destination: &str, items: &[OutboxItem]) {
+    let mut batch = s.db.batch();
+    for item in items {
+        s.outbox_enqueue(&mut batch, [destination], item).unwrap();
+    }
+    s.db.write(batch).unwrap();
+}
+
+#[test]
+fn items_come_back_in_order_and_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_txn = {
+        let s = Services::open(config(dir.path())).unwrap();
+        enqueue(&s, "a.example", &[pdu_item(1), edu_item(2), pdu_item(3)]);
+        enqueue(&s, "b.example", &[pdu_item(9)]);
+        let txn = s.outbox_peek("a.example").unwrap();
+        assert_eq!(txn.pdus, vec!["$event1", "$event3"]);
+        assert_eq!(txn.edus[0]["content"]["n"], 2);
+        assert!(txn.seqs.windows(2).all(|w| w[0] < w[1]));
+        txn.txn_id()
+    };
+    let s = Services::open(config(dir.path())).unwrap();
+    assert_eq!(
+        s.outbox_destinations().unwrap(),
+        vec!["a.example", "b.example"]
+    );
+    let txn = s.outbox_peek("a.example").unwrap();
+    assert_eq!(txn.pdus, vec!["$event1", "$event3"]);
+    assert_eq!(txn.txn_id(), first_txn, "a retry keeps its transaction ID");
+    // Sequence numbers are not reused after a restart.
+    enqueue(&s, "a.example", &[pdu_item(4)]);
+    let after = s.outbox_peek("a.example").unwrap();
+    assert!(after.seqs[3] > txn.seqs[2]);
+    assert_ne!(after.txn_id(), first_txn);
+}
+
+#[test]
+fn ack_removes_exactly_the_delivered_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    enqueue(&s, "a.example", &[pdu_item(1), pdu_item(2)]);
+    let txn = s.outbox_peek("a.example").unwrap();
+    enqueue(&s, "a.example", &[pdu_item(3)]);
+    s.outbox_ack("a.example", &txn.seqs).unwrap();
+    assert_eq!(s.outbox_peek("a.example").unwrap().pdus, vec!["$event3"]);
+    let rest = s.outbox_peek("a.example").unwrap();
+    s.outbox_ack("a.example", &rest.seqs).unwrap();
+    assert!(s.outbox_peek("a.example").unwrap().is_empty());
+    assert!(s.outbox_destinations().unwrap().is_empty());
+}
+
+#[test]
+fn a_transaction_holds_at_most_50_pdus_and_100_edus() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let items: Vec<_> = (0..60).map(pdu_item).collect();
+    enqueue(&s, "a.example", &items);
+    let txn = s.outbox_peek("a.example").unwrap();
+    assert_eq!((txn.pdus.len(), txn.edus.len()), (MAX_PDUS, 0));
+    s.outbox_ack("a.example", &txn.seqs).unwrap();
+    let txn = s.outbox_peek("a.example").unwrap();
+    assert_eq!(txn.pdus.len(), 10);
+    s.outbox_ack("a.example", &txn.seqs).unwrap();
+
+    let items: Vec<_> = (0..150).map(edu_item).chain([pdu_item(1)]).collect();
+    enqueue(&s, "a.example", &items);
+    let txn = s.outbox_peek("a.example").unwrap();
+    assert_eq!((txn.pdus.len(), txn.edus.len()), (0, MAX_EDUS));
+    assert_eq!(txn.edus[99]["content"]["n"], 99, "a prefix, in order");
+}
+
+#[test]
+fn nothing_is_queued_for_ourselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    enqueue(&s, "localhost", &[pdu_item(1)]);
+    assert!(s.outbox_destinations().unwrap().is_empty());
+}
+
+/// A membership event of `user` in `room_id` (unsigned: only indexed here).
+fn member_pdu(room_id: &str, user: &str, membership: &str, n: u32) -> Pdu {
+    let json = json!({
+        "room_id": room_id, "sender": user, "type": "m.room.member", "state_key": user,
+        "content": { "membership": membership }, "origin_server_ts": 1, "depth": 1,
+        "prev_events": [], "auth_events": [],
+    });
+    let json = serde_json::from_value(json).unwrap();
+    let id = OwnedEventId::try_from(format!("$member{n}")).unwrap();
+    Pdu::from_json(id, json).unwrap()
+}
+
+fn index(s: &Services, pdu: &Pdu) {
+    let mut batch = s.db.batch();
+    s.index_room_server(&mut batch, pdu).unwrap();
+    s.db.write(batch).unwrap();
+}
+
+fn names(servers: Vec<OwnedServerName>) -> Vec<String> {
+    servers.into_iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn room_servers_follow_remote_memberships() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let room = "!r:localhost";
+    index(&s, &member_pdu(room, "@a:one.example", "join", 1));
+    index(&s, &member_pdu(room, "@b:one.example", "join", 2));
+    index(&s, &member_pdu(room, "@c:two.example", "join", 3));
+    index(&s, &member_pdu(room, "@me:localhost", "join", 4));
+    index(
+        &s,
+        &member_pdu("!other:localhost", "@d:three.example", "join", 5),
+    );
+    assert_eq!(
+        names(s.room_servers(room).unwrap()),
+        ["one.example", "two.example"]
+    );
+    index(&s, &member_pdu(room, "@a:one.example", "leave", 6));
+    assert_eq!(
+        names(s.room_servers(room).unwrap()),
+        ["one.example", "two.example"]
+    );
+    index(&s, &member_pdu(room, "@b:one.example", "ban", 7));
+    assert_eq!(names(s.room_servers(room).unwrap()), ["two.example"]);
+    let two = OwnedServerName::try_from("two.example").unwrap();
+    assert!(s.room_has_server(room, &two).unwrap());
+    assert!(!s.room_has_server("!other:localhost", &two).unwrap());
+}
+
+#[tokio::test]
+async fn a_local_event_is_queued_for_the_rooms_remote_servers_with_its_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let alice = s
+        .create_user("alice", Some("password123"), false)
+        .await
+        .unwrap();
+    let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
+    assert!(
+        s.outbox_destinations().unwrap().is_empty(),
+        "no remote server yet"
+    );
+    index(
+        &s,
+        &member_pdu(room_id.as_str(), "@bob:remote.example", "join", 1),
+    );
+    let message = NewEvent::message(
+        "m.room.message",
+        json!({ "msgtype": "m.text", "body": "hi" }),
+    );
+    let pdu = s.append_event(&room_id, &alice, message).await.unwrap();
+    assert_eq!(s.outbox_destinations().unwrap(), ["remote.example"]);
+    let txn = s.outbox_peek("remote.example").unwrap();
+    assert_eq!(txn.pdus, vec![pdu.event_id.to_string()]);
+}
