@@ -12,6 +12,7 @@ pub mod cross_signing;
 pub mod dehydrated;
 pub mod device_keys;
 pub mod device_lists;
+pub mod federated;
 pub mod one_time;
 pub mod signing;
 pub mod to_device;

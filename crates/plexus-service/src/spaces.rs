@@ -9,6 +9,10 @@
 //! `max_depth` and `suggested_only` it was made with, and every page walks
 //! again from the root.
 
+mod federation;
+
+pub use federation::ServerHierarchy;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

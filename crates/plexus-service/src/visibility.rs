@@ -1,5 +1,8 @@
 //! History visibility (spec: "Server behaviour" of `m.room.history_visibility`),
 //! applied on every read path: /sync, /messages, /context, /event, /relations.
+//! What other servers may read is in [`server`].
+
+mod server;
 
 use plexus_core::Pdu;
 use ruma::UserId;
