@@ -88,6 +88,7 @@ impl Error {
                 }
                 S::InvalidRoomState(_) => (StatusCode::BAD_REQUEST, "M_INVALID_ROOM_STATE"),
                 S::Unrecognized(_) => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
+                S::UnknownPos(_) => (StatusCode::BAD_REQUEST, "M_UNKNOWN_POS"),
                 S::BadAlias(_) => (StatusCode::BAD_REQUEST, "M_BAD_ALIAS"),
                 S::CannotOverwriteMedia(_) => (StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA"),
                 S::NotYetUploaded(_) => (StatusCode::GATEWAY_TIMEOUT, "M_NOT_YET_UPLOADED"),

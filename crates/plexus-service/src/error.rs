@@ -43,6 +43,9 @@ pub enum ServiceError {
     InvalidRoomState(String),
     #[error("{0}")]
     Unrecognized(String),
+    /// A sliding sync `pos` the connection does not hold (any more).
+    #[error("{0}")]
+    UnknownPos(String),
     /// An alias in `m.room.canonical_alias` that does not point to the room.
     #[error("{0}")]
     BadAlias(String),

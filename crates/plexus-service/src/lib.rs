@@ -25,6 +25,7 @@ pub mod relations;
 pub mod rooms;
 pub mod search;
 pub mod services;
+pub mod sliding_sync;
 pub mod spaces;
 pub mod state;
 pub mod stream;

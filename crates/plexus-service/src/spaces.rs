@@ -192,7 +192,11 @@ impl Services {
 
     /// The valid `m.space.child` events of a space, in the spec's order
     /// (`order`, then timestamp, then room ID); none for other rooms.
-    fn space_children(&self, room_id: &RoomId, suggested_only: bool) -> Result<Vec<Arc<Pdu>>> {
+    pub(crate) fn space_children(
+        &self,
+        room_id: &RoomId,
+        suggested_only: bool,
+    ) -> Result<Vec<Arc<Pdu>>> {
         let room_type = self
             .current_state_event(room_id, "m.room.create", "")?
             .and_then(|c| c.content_str("type"));

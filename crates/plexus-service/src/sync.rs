@@ -3,7 +3,7 @@
 //! delivered. A response is built for the range (since, current]; when it
 //! is empty the request waits for the stream to move, up to its timeout.
 
-mod room;
+pub(crate) mod room;
 mod unread;
 
 pub use unread::{UnreadCache, UnreadCounts};
@@ -67,7 +67,7 @@ impl Services {
     }
 
     /// Marks a syncing user present unless they chose to be seen otherwise.
-    fn touch_presence(&self, user: &UserId, presence: &str) -> Result<()> {
+    pub(crate) fn touch_presence(&self, user: &UserId, presence: &str) -> Result<()> {
         let current = self.presence(user)?;
         let chosen_hidden = current.as_ref().is_some_and(|p| p.presence != "online");
         if presence == "online" && chosen_hidden {
@@ -197,7 +197,7 @@ impl Services {
         Ok(events)
     }
 
-    fn invited_by_ignored(
+    pub(crate) fn invited_by_ignored(
         &self,
         member_event: &str,
         ignored: &std::collections::HashSet<String>,
@@ -208,7 +208,7 @@ impl Services {
     }
 
     /// Stripped state for an invite or knock: the room's key state plus the member event.
-    fn stripped_state(&self, room: &str, member_event: &str) -> Result<Vec<Value>> {
+    pub(crate) fn stripped_state(&self, room: &str, member_event: &str) -> Result<Vec<Value>> {
         let Ok(room_id) = ruma::RoomId::parse(room) else {
             return Ok(vec![]);
         };

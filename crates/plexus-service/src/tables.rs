@@ -124,6 +124,8 @@ catalogue! {
     FederationToDeviceIds = "federation_to_device_ids": (String, String) => u64;
     /// (room ID, parent event ID, stream position) → (child event ID, rel_type) of an `m.relates_to`.
     RoomRelations = "room_relations": (String, String, u64) => Json<(String, String)>;
+    /// (user ID, device ID, conn_id) → a sliding sync connection's sent-state positions.
+    SlidingSyncConnections = "sliding_sync_connections": (String, String, String) => Json<crate::sliding_sync::ConnectionRecord>;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

@@ -1,5 +1,6 @@
-//! `/sync` and filters.
+//! `/sync` (classic) and simplified sliding sync.
 
+mod sliding;
 mod sync_events;
 
 use axum::Router;
@@ -7,5 +8,7 @@ use axum::Router;
 use crate::{router::RouterJsonExt, AppState};
 
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    router.ruma_json(sync_events::sync_events)
+    router
+        .ruma_json(sync_events::sync_events)
+        .route(sliding::PATH, axum::routing::post(sliding::sliding_sync))
 }

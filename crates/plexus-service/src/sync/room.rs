@@ -16,7 +16,7 @@ use crate::{
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
 const MAX_UNREAD_SCAN: usize = 1_000;
 
-pub(super) struct RoomSync<'a> {
+pub(crate) struct RoomSync<'a> {
     pub room: &'a str,
     pub viewer: Viewer<'a>,
     pub since: Option<u64>,
@@ -27,12 +27,12 @@ pub(super) struct RoomSync<'a> {
     pub ignored: &'a std::collections::HashSet<String>,
 }
 
-struct Timeline {
-    events: Vec<Value>,
+pub(crate) struct Timeline {
+    pub(crate) events: Vec<Value>,
     /// Stream position and state group before the first event.
-    first: Option<(u64, u64)>,
-    limited: bool,
-    senders: BTreeSet<String>,
+    pub(crate) first: Option<(u64, u64)>,
+    pub(crate) limited: bool,
+    pub(crate) senders: BTreeSet<String>,
 }
 
 impl Services {
@@ -103,7 +103,7 @@ impl Services {
         }))
     }
 
-    fn sync_timeline(
+    pub(crate) fn sync_timeline(
         &self,
         room_id: &RoomId,
         ctx: &RoomSync<'_>,
@@ -222,10 +222,20 @@ impl Services {
     /// by the events since the last computation, so a sync costs the new
     /// events, not a rescan from the receipt; a moved receipt starts over.
     fn unread_notifications(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<Value> {
-        let user = ctx.viewer.user;
+        let counts = self.unread_counts(room_id, ctx.viewer.user, ctx.membership.stream)?;
+        Ok(json!({ "notification_count": counts.notify, "highlight_count": counts.highlight }))
+    }
+
+    /// The counts behind `unread_notifications`, for a user who joined at `joined_at`.
+    pub(crate) fn unread_counts(
+        &self,
+        room_id: &RoomId,
+        user: &ruma::UserId,
+        joined_at: u64,
+    ) -> Result<UnreadCounts> {
         let read = self
             .own_read_position(room_id.as_str(), user)?
-            .unwrap_or(ctx.membership.stream);
+            .unwrap_or(joined_at);
         let upto = self.room_record(room_id)?.map_or(read, |r| r.last_stream);
         let key = (user.to_string(), room_id.to_string());
         let cached = self
@@ -250,7 +260,7 @@ impl Services {
             highlight: start.highlight + highlight,
         };
         self.unread_cache.put(key, counts);
-        Ok(json!({ "notification_count": counts.notify, "highlight_count": counts.highlight }))
+        Ok(counts)
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.

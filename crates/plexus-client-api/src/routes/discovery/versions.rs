@@ -18,6 +18,8 @@ pub async fn versions(_: AppState, _: Ruma<endpoint::Request>) -> Result<endpoin
         ("org.matrix.msc3827.stable".to_owned(), true),
         // Dehydrated devices (routes/keys, unstable paths).
         ("org.matrix.msc3814".to_owned(), true),
+        // Simplified sliding sync (routes/sync/sliding.rs).
+        ("org.matrix.simplified_msc3575".to_owned(), true),
     ]);
     Ok(response)
 }

@@ -1,0 +1,137 @@
+//! Per-connection state, kept in the `sliding_sync_connections` table under
+//! (user, device, `conn_id`). A `pos` names one generation of that state:
+//! what the client was sent up to that response (rooms with the stream
+//! position and configuration they were sent with, list counts). A request
+//! answers relative to the generation its `pos` names; the answer's new
+//! generation is stored beside it, and every other generation is dropped,
+//! so a client retrying its last request still finds its `pos`, and a
+//! `pos` from before that is unknown (`M_UNKNOWN_POS`). Persisting (as
+//! Synapse does) lets connections survive a restart; each device keeps at
+//! most [`MAX_CONNECTIONS_PER_DEVICE`], the least recently used giving way.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plexus_core::time::now_millis;
+use plexus_storage::{Direction, Json};
+use serde::{Deserialize, Serialize};
+
+use crate::{tables::SlidingSyncConnections, Result, ServiceError, Services};
+
+pub const MAX_CONNECTIONS_PER_DEVICE: usize = 10;
+
+/// The stored state of one connection.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    pub last_generation: u64,
+    pub last_used_ms: u64,
+    /// At most two: the one the last request answered and the one it produced.
+    pub positions: Vec<Position>,
+}
+
+/// What the client knows after the response that produced this generation.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Position {
+    pub generation: u64,
+    /// The global stream position the response covered (extensions start after it).
+    pub stream: u64,
+    pub rooms: BTreeMap<String, RoomSent>,
+    pub list_counts: BTreeMap<String, u64>,
+}
+
+/// What the client holds of one room.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoomSent {
+    /// The room's events and state were sent up to this stream position.
+    pub stream: u64,
+    pub membership: String,
+    pub required_state: Vec<(String, String)>,
+    pub timeline_limit: usize,
+    /// Members already sent for `$LAZY` (bounded, see `MAX_LAZY_REMEMBERED`).
+    #[serde(default)]
+    pub lazy_members: BTreeSet<String>,
+    pub notification_count: u64,
+    pub highlight_count: u64,
+}
+
+/// Identifies a connection: (user, device, conn_id).
+pub type ConnectionKey = (String, String, String);
+
+pub fn make_pos(generation: u64) -> String {
+    format!("c{generation}")
+}
+
+fn parse_pos(pos: &str) -> Option<u64> {
+    pos.strip_prefix('c')?.parse().ok()
+}
+
+fn unknown_pos() -> ServiceError {
+    ServiceError::UnknownPos("unknown or expired pos; start a new connection".into())
+}
+
+impl Services {
+    /// The position a request continues from: `None` starts the connection
+    /// anew; a `pos` this connection no longer holds is `M_UNKNOWN_POS`.
+    pub(crate) fn load_position(
+        &self,
+        key: &ConnectionKey,
+        pos: Option<&str>,
+    ) -> Result<Option<Position>> {
+        let Some(pos) = pos else {
+            return Ok(None);
+        };
+        let generation = parse_pos(pos).ok_or_else(unknown_pos)?;
+        let record = self.db.get::<SlidingSyncConnections>(key)?;
+        record
+            .and_then(|Json(r)| r.positions.into_iter().find(|p| p.generation == generation))
+            .map(Some)
+            .ok_or_else(unknown_pos)
+    }
+
+    /// Stores `new` beside the position it answered (`None` for a new
+    /// connection, which forgets every earlier position); returns its `pos`.
+    pub(crate) fn store_position(
+        &self,
+        key: &ConnectionKey,
+        answered: Option<&Position>,
+        mut new: Position,
+    ) -> Result<String> {
+        let _guard = self.user_row_lock.lock().expect("user row lock poisoned");
+        let existing = self.db.get::<SlidingSyncConnections>(key)?.map(|j| j.0);
+        let mut batch = self.db.batch();
+        if existing.is_none() {
+            self.stage_connection_eviction(&mut batch, key)?;
+        }
+        let mut record = existing.unwrap_or_default();
+        record.last_generation += 1;
+        record.last_used_ms = now_millis();
+        new.generation = record.last_generation;
+        record.positions = answered.cloned().into_iter().chain([new]).collect();
+        batch.put::<SlidingSyncConnections>(key, &Json(record.clone()))?;
+        self.db.write(batch)?;
+        Ok(make_pos(record.last_generation))
+    }
+
+    /// Makes room for one more connection of the device by dropping its least
+    /// recently used ones.
+    fn stage_connection_eviction(
+        &self,
+        batch: &mut plexus_storage::Batch<'_>,
+        key: &ConnectionKey,
+    ) -> Result<()> {
+        let prefix = (key.0.clone(), key.1.clone());
+        let mut rows = Vec::new();
+        for row in self
+            .db
+            .scan::<SlidingSyncConnections, _>(&prefix, Direction::Forward)?
+        {
+            let (row_key, Json(record)) = row?;
+            rows.push((record.last_used_ms, row_key));
+        }
+        rows.sort();
+        let excess = (rows.len() + 1).saturating_sub(MAX_CONNECTIONS_PER_DEVICE);
+        for (_, row_key) in rows.into_iter().take(excess) {
+            batch.delete::<SlidingSyncConnections>(&row_key)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! The rooms a connection can list, newest first by `bump_stamp`: the
+//! stream position of the room's latest event of a type that bumps it
+//! (messages, encrypted events, stickers, calls, polls, live locations,
+//! the create event, and the user's own membership).
+
+use std::collections::HashSet;
+
+use plexus_storage::Direction;
+use ruma::{RoomId, UserId};
+
+use super::connection::Position;
+use crate::{records::MembershipRecord, Result, Services};
+
+const BUMP_TYPES: &[&str] = &[
+    "m.room.create",
+    "m.room.message",
+    "m.room.encrypted",
+    "m.sticker",
+    "m.call.invite",
+    "m.poll.start",
+    "org.matrix.msc3381.poll.start",
+    "m.beacon_info",
+    "org.matrix.msc3672.beacon_info",
+];
+
+/// Events looked at per room for its bump stamp; past this the oldest
+/// looked-at event stands in (a room buried under reactions still sorts
+/// near its true place).
+const MAX_BUMP_SCAN: usize = 200;
+
+/// A room the user may see in a list.
+#[derive(Clone, Debug)]
+pub(crate) struct Candidate {
+    pub room: String,
+    pub membership: MembershipRecord,
+    pub bump_stamp: u64,
+}
+
+impl Candidate {
+    pub(crate) fn is_invite_or_knock(&self) -> bool {
+        matches!(self.membership.membership.as_str(), "invite" | "knock")
+    }
+}
+
+impl Services {
+    /// Joined, invited and knocked rooms, plus rooms left or banned from
+    /// since the client last heard of them (so it learns of the leave);
+    /// forgotten rooms and invites from ignored users are left out.
+    pub(crate) fn sliding_candidates(
+        &self,
+        user: &UserId,
+        prev: Option<&Position>,
+        ignored: &HashSet<String>,
+    ) -> Result<Vec<Candidate>> {
+        let mut candidates = Vec::new();
+        for (room, membership) in self.user_memberships(user)? {
+            if self.is_forgotten(user, &room)? {
+                continue;
+            }
+            let listed = match membership.membership.as_str() {
+                "join" | "knock" => true,
+                "invite" => !self.invited_by_ignored(&membership.event_id, ignored)?,
+                "leave" | "ban" => prev
+                    .and_then(|p| p.rooms.get(&room))
+                    .is_some_and(|sent| sent.membership != membership.membership),
+                _ => false,
+            };
+            if listed {
+                let bump_stamp = self.bump_stamp(&room, user, &membership)?;
+                candidates.push(Candidate {
+                    room,
+                    membership,
+                    bump_stamp,
+                });
+            }
+        }
+        candidates.sort_by(|a, b| b.bump_stamp.cmp(&a.bump_stamp).then(a.room.cmp(&b.room)));
+        Ok(candidates)
+    }
+
+    fn bump_stamp(&self, room: &str, user: &UserId, membership: &MembershipRecord) -> Result<u64> {
+        let upto = match membership.membership.as_str() {
+            "join" => u64::MAX,
+            "leave" | "ban" => membership.stream,
+            _ => return Ok(membership.stream),
+        };
+        let Ok(room_id) = RoomId::parse(room) else {
+            return Ok(membership.stream);
+        };
+        let mut oldest = membership.stream;
+        for row in self
+            .timeline_scan(&room_id, upto, Direction::Backward)?
+            .take(MAX_BUMP_SCAN)
+        {
+            let (stream, event_id) = row?;
+            oldest = stream;
+            let Some(pdu) = self.pdu(&event_id)? else {
+                continue;
+            };
+            let kind = pdu.kind.to_string();
+            let own_membership =
+                kind == "m.room.member" && pdu.state_key.as_deref() == Some(user.as_str());
+            if own_membership || BUMP_TYPES.contains(&kind.as_str()) {
+                return Ok(stream);
+            }
+        }
+        Ok(oldest)
+    }
+}
+
+/// The rooms at the positions the (inclusive) ranges cover.
+pub(crate) fn in_ranges<'a>(ranges: &[(u64, u64)], rooms: &[&'a Candidate]) -> Vec<&'a Candidate> {
+    rooms
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| {
+            let index = *index as u64;
+            ranges
+                .iter()
+                .any(|(start, end)| *start <= index && index <= *end)
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}

@@ -1,0 +1,75 @@
+//! The summary fields of a room: `name`, `avatar`, `heroes` (when there is
+//! no name) and, for joined rooms, `joined_count` and `invited_count`.
+
+use ruma::RoomId;
+use serde_json::{json, Map, Value};
+
+use super::RoomRequest;
+use crate::{Result, Services};
+
+const MAX_HEROES: usize = 5;
+
+impl Services {
+    pub(super) fn insert_room_summary(
+        &self,
+        room_id: &RoomId,
+        req: &RoomRequest<'_>,
+        joined: bool,
+        out: &mut Map<String, Value>,
+    ) -> Result<()> {
+        let name = self
+            .candidate_state(req.candidate, "m.room.name")?
+            .and_then(|c| c["name"].as_str().map(str::to_owned))
+            .filter(|n| !n.is_empty());
+        let avatar = self
+            .candidate_state(req.candidate, "m.room.avatar")?
+            .and_then(|c| c["url"].as_str().map(str::to_owned));
+        out.insert("avatar".into(), json!(avatar));
+        let joined_members = self.room_members(room_id, "join")?;
+        let invited_members = self.room_members(room_id, "invite")?;
+        match name {
+            Some(name) => {
+                out.insert("name".into(), json!(name));
+            }
+            None => {
+                let heroes = self.heroes(room_id, req, &joined_members, &invited_members)?;
+                out.insert("heroes".into(), json!(heroes));
+            }
+        }
+        if joined {
+            out.insert("joined_count".into(), json!(joined_members.len()));
+            out.insert("invited_count".into(), json!(invited_members.len()));
+        }
+        Ok(())
+    }
+
+    /// Up to five other members (joined first, then invited) with their profiles.
+    fn heroes(
+        &self,
+        room_id: &RoomId,
+        req: &RoomRequest<'_>,
+        joined: &[String],
+        invited: &[String],
+    ) -> Result<Vec<Value>> {
+        let mut heroes = Vec::new();
+        let others = joined
+            .iter()
+            .chain(invited)
+            .filter(|m| *m != req.user.as_str())
+            .take(MAX_HEROES);
+        for member in others {
+            let event = self.current_state_event(room_id, "m.room.member", member)?;
+            let mut hero = json!({ "user_id": member });
+            if let Some(event) = event {
+                let content = event.content_value();
+                for field in ["displayname", "avatar_url"] {
+                    if let Some(value) = content[field].as_str() {
+                        hero[field] = json!(value);
+                    }
+                }
+            }
+            heroes.push(hero);
+        }
+        Ok(heroes)
+    }
+}
