@@ -76,6 +76,7 @@ impl FromRequest<Arc<Federation>> for FederationAuth {
             )
         };
         let origin = authenticate(federation, &method, &uri, &headers, content.as_ref()).await?;
+        federation.sender.peer_seen(&origin);
         Ok(FederationAuth { origin, content })
     }
 }

@@ -32,6 +32,11 @@ pub enum FederationError {
     BadJson(String),
     #[error("{0}")]
     InvalidParam(String),
+    #[error("missing query parameter: {0}")]
+    MissingParam(String),
+    /// An unknown or expired token (OpenID).
+    #[error("{0}")]
+    UnknownToken(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("unrecognized request")]
@@ -57,6 +62,8 @@ impl FederationError {
             E::NotJson(_) => (StatusCode::BAD_REQUEST, "M_NOT_JSON"),
             E::BadJson(_) => (StatusCode::BAD_REQUEST, "M_BAD_JSON"),
             E::InvalidParam(_) => (StatusCode::BAD_REQUEST, "M_INVALID_PARAM"),
+            E::MissingParam(_) => (StatusCode::BAD_REQUEST, "M_MISSING_PARAM"),
+            E::UnknownToken(_) => (StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN"),
             E::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
             E::Unrecognized => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
             E::Keys(KeyError::NotFound { .. }) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),

@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod error;
 pub mod keys;
 mod routes;
+pub mod sender;
 #[cfg(test)]
 mod testing;
 pub mod tls;
@@ -33,6 +34,8 @@ pub struct Federation {
     pub services: Arc<Services>,
     pub client: Arc<FederationClient>,
     pub keys: KeyStore,
+    /// The outbound send queue's sender ([`sender`]); started by the binary.
+    pub sender: Arc<sender::Sender>,
 }
 
 /// Federation could not be set up (bad configuration or database).
@@ -50,10 +53,12 @@ impl Federation {
         keys::own::register(&services)?;
         let client = Arc::new(FederationClient::new(services.clone())?);
         let keys = KeyStore::new(services.clone(), client.clone());
+        let sender = Arc::new(sender::Sender::new(services.clone(), client.clone()));
         Ok(Arc::new(Federation {
             services,
             client,
             keys,
+            sender,
         }))
     }
 }

@@ -61,7 +61,11 @@ async fn spawn_federation(
     if !config.enabled {
         return Ok(None);
     }
-    let app = plexus_federation::router(services.clone()).context("setting up federation")?;
+    let federation =
+        plexus_federation::Federation::new(services.clone()).context("setting up federation")?;
+    // The send queue's sender stops with the listeners; what it has not sent stays queued.
+    federation.sender.start(stopping.clone());
+    let app = plexus_federation::router_for(federation);
     let tcp = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding the federation listener to {}", config.listen))?;

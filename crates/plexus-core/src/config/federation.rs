@@ -56,6 +56,11 @@ pub struct FederationConfig {
     pub request_timeout_secs: u64,
     /// Largest accepted response body of an outbound request, in bytes.
     pub max_response_bytes: u64,
+    /// First delay before resending a failed transaction to a server, in
+    /// milliseconds; it doubles with each further failure.
+    pub retry_base_ms: u64,
+    /// Longest delay between two attempts to send to a server, in seconds.
+    pub retry_max_secs: u64,
 }
 
 impl Default for FederationConfig {
@@ -74,6 +79,8 @@ impl Default for FederationConfig {
             trusted_key_servers: Vec::new(),
             request_timeout_secs: 30,
             max_response_bytes: 50 * 1024 * 1024,
+            retry_base_ms: 500,
+            retry_max_secs: 600,
         }
     }
 }
