@@ -94,6 +94,7 @@ impl Error {
                 S::NotYetUploaded(_) => (StatusCode::GATEWAY_TIMEOUT, "M_NOT_YET_UPLOADED"),
                 S::CannotThumbnail(_) => (StatusCode::BAD_REQUEST, "M_UNKNOWN"),
                 S::UiaRequired(_) => (StatusCode::UNAUTHORIZED, "M_FORBIDDEN"),
+                S::Remote(_) => (StatusCode::BAD_GATEWAY, "M_UNKNOWN"),
                 S::Storage(_) | S::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
             },
         }

@@ -41,6 +41,9 @@ pub enum FederationError {
     TooLarge(String),
     #[error("unrecognized request")]
     Unrecognized,
+    /// The room's version is not among those the requesting server supports.
+    #[error("the room version {0} is not supported by the requesting server")]
+    IncompatibleRoomVersion(String),
     #[error(transparent)]
     Keys(#[from] KeyError),
     #[error(transparent)]
@@ -66,6 +69,9 @@ impl FederationError {
             E::UnknownToken(_) => (StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN"),
             E::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
             E::Unrecognized => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED"),
+            E::IncompatibleRoomVersion(_) => {
+                (StatusCode::BAD_REQUEST, "M_INCOMPATIBLE_ROOM_VERSION")
+            }
             E::Keys(KeyError::NotFound { .. }) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),
             E::Keys(KeyError::Storage(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
             E::Keys(_) => (StatusCode::UNAUTHORIZED, "M_UNAUTHORIZED"),
@@ -84,6 +90,10 @@ fn service_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::InvalidParam(_) => (StatusCode::BAD_REQUEST, "M_INVALID_PARAM"),
         ServiceError::MissingParam(_) => (StatusCode::BAD_REQUEST, "M_MISSING_PARAM"),
         ServiceError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE"),
+        ServiceError::UnsupportedRoomVersion(_) => {
+            (StatusCode::BAD_REQUEST, "M_UNSUPPORTED_ROOM_VERSION")
+        }
+        ServiceError::Remote(_) => (StatusCode::BAD_GATEWAY, "M_UNKNOWN"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN"),
     }
 }
@@ -96,10 +106,10 @@ impl IntoResponse for FederationError {
         } else {
             tracing::debug!(error = %self, errcode, "federation request refused");
         }
-        (
-            status,
-            Json(json!({"errcode": errcode, "error": self.to_string()})),
-        )
-            .into_response()
+        let mut body = json!({"errcode": errcode, "error": self.to_string()});
+        if let FederationError::IncompatibleRoomVersion(version) = &self {
+            body["room_version"] = json!(version);
+        }
+        (status, Json(body)).into_response()
     }
 }

@@ -7,14 +7,24 @@
 //! invites, the send queue) need: the domain services, the outbound client and
 //! the remote key store. It is built once and passed as `Arc<Federation>`.
 
+pub mod acl;
 pub mod auth;
+pub mod backfill;
 mod base64;
 pub mod client;
 pub mod discovery;
+pub mod edu;
 pub mod error;
+mod history;
 pub mod keys;
+pub mod membership;
+pub mod pdu;
+mod queries;
+mod remote;
 mod routes;
 pub mod sender;
+#[cfg(test)]
+mod test_origin;
 #[cfg(test)]
 mod testing;
 pub mod tls;
@@ -36,7 +46,11 @@ pub struct Federation {
     pub keys: KeyStore,
     /// The outbound send queue's sender ([`sender`]); started by the binary.
     pub sender: Arc<sender::Sender>,
+    /// One inbound transaction per origin at a time.
+    inbound_txns: TxnGates,
 }
+
+type TxnGates = std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
 
 /// Federation could not be set up (bad configuration or database).
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +73,14 @@ impl Federation {
             client,
             keys,
             sender,
+            inbound_txns: TxnGates::default(),
         }))
+    }
+
+    /// The lock that serializes inbound transactions from `origin`.
+    pub(crate) fn inbound_txn_gate(&self, origin: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut gates = self.inbound_txns.lock().expect("txn gate map poisoned");
+        gates.entry(origin.to_owned()).or_default().clone()
     }
 }
 

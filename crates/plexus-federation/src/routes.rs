@@ -11,6 +11,7 @@ mod keys;
 mod openid;
 mod profile;
 mod public_rooms;
+mod send;
 mod state;
 mod timestamp;
 mod user_keys;
@@ -19,11 +20,11 @@ mod version;
 use std::sync::Arc;
 
 use axum::{
-    routing::{get, post},
+    routing::{get, post, put},
     Router,
 };
 
-use crate::{error::FederationError, Federation};
+use crate::{error::FederationError, membership, Federation};
 
 /// All routes, with the federation as state.
 pub fn routes(federation: Arc<Federation>) -> Router {
@@ -36,6 +37,43 @@ pub fn routes(federation: Arc<Federation>) -> Router {
         .route(
             "/_matrix/federation/v1/query/profile",
             get(profile::query_profile),
+        )
+        .route("/_matrix/federation/v1/send/{txn_id}", put(send::send_transaction))
+        .route(
+            "/_matrix/federation/v1/make_join/{room_id}/{user_id}",
+            get(membership::make::make_join),
+        )
+        .route(
+            "/_matrix/federation/v1/make_leave/{room_id}/{user_id}",
+            get(membership::make::make_leave),
+        )
+        .route(
+            "/_matrix/federation/v1/make_knock/{room_id}/{user_id}",
+            get(membership::make::make_knock),
+        )
+        .route(
+            "/_matrix/federation/v1/send_join/{room_id}/{event_id}",
+            put(membership::send::send_join_v1),
+        )
+        .route(
+            "/_matrix/federation/v2/send_join/{room_id}/{event_id}",
+            put(membership::send::send_join_v2),
+        )
+        .route(
+            "/_matrix/federation/v1/send_leave/{room_id}/{event_id}",
+            put(membership::send::send_leave_v1),
+        )
+        .route(
+            "/_matrix/federation/v2/send_leave/{room_id}/{event_id}",
+            put(membership::send::send_leave_v2),
+        )
+        .route(
+            "/_matrix/federation/v1/send_knock/{room_id}/{event_id}",
+            put(membership::send::send_knock),
+        )
+        .route(
+            "/_matrix/federation/v2/invite/{room_id}/{event_id}",
+            put(membership::invite::invite_v2),
         )
         .route("/_matrix/federation/v1/event/{event_id}", get(event::event))
         .route("/_matrix/federation/v1/event_auth/{room_id}/{event_id}", get(event::event_auth))

@@ -1,6 +1,8 @@
 //! Test helpers: a TLS server on loopback with a certificate for 127.0.0.1
 //! issued by a CA made on the spot (rcgen), serving any axum router.
 
+pub mod pair;
+
 use std::path::PathBuf;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -31,7 +33,7 @@ impl TlsPeer {
     }
 }
 
-fn write_pki(dir: &tempfile::TempDir) {
+pub(crate) fn write_pki(dir: &tempfile::TempDir) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);

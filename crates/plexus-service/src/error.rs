@@ -62,6 +62,10 @@ pub enum ServiceError {
     /// Boxed so that every `Result` stays small (clippy's `result_large_err`).
     #[error("additional authentication is required")]
     UiaRequired(Box<crate::uia::UiaChallenge>),
+    /// Another server could not do what was asked (unreachable, refused, or
+    /// federation is off).
+    #[error("{0}")]
+    Remote(String),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
     #[error("internal error: {0}")]

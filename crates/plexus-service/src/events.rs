@@ -2,7 +2,11 @@
 //! the auth rules (plexus-state) against the current state, then write the
 //! event and every index it touches in one atomic batch.
 
+mod backfill;
 mod persist;
+mod remote;
+
+pub use remote::RemoteInvite;
 
 use std::sync::Arc;
 
@@ -185,7 +189,7 @@ impl Services {
         ))
     }
 
-    fn build_event(
+    pub(crate) fn build_event(
         &self,
         room_id: Option<&RoomId>,
         sender: &UserId,

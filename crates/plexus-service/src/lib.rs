@@ -22,6 +22,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod records;
 pub mod relations;
+pub mod remote;
 pub mod rooms;
 pub mod search;
 pub mod services;

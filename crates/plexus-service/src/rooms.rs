@@ -2,6 +2,7 @@
 //! and members.
 
 mod create;
+mod federated;
 mod membership;
 mod read;
 pub mod upgrade;

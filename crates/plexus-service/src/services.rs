@@ -34,6 +34,8 @@ pub struct Services {
     pub(crate) user_row_lock: Mutex<()>,
     pub(crate) password_slots: crate::users::PasswordSlots,
     pub(crate) unread_cache: crate::sync::UnreadCache,
+    /// The federation side ([`crate::remote`]), installed once at start-up.
+    pub(crate) remote: std::sync::OnceLock<std::sync::Weak<dyn crate::remote::Remote>>,
 }
 
 impl Services {
@@ -67,6 +69,7 @@ impl Services {
             user_row_lock: Mutex::new(()),
             password_slots: Default::default(),
             unread_cache: Default::default(),
+            remote: std::sync::OnceLock::new(),
             config,
         }))
     }

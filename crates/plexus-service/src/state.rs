@@ -2,6 +2,8 @@
 //! group, with a full snapshot every `MAX_CHAIN` links) over short numeric
 //! IDs for state keys and events, and the caches that keep reads cheap.
 
+mod resolve;
+
 use std::{
     collections::HashMap,
     sync::{
@@ -22,7 +24,7 @@ use crate::{
 };
 
 /// Delta links before a group is written as a full snapshot.
-const MAX_CHAIN: u32 = 64;
+pub(crate) const MAX_CHAIN: u32 = 64;
 const MAX_CACHED_GROUPS: usize = 4096;
 const MAX_CACHED_EVENTS: usize = 32_768;
 
@@ -39,7 +41,7 @@ pub struct StateCache {
     /// Serializes allocation of short state keys, which are shared by all rooms.
     state_key_alloc: Mutex<()>,
     next_short_event: AtomicU64,
-    next_group: AtomicU64,
+    pub(crate) next_group: AtomicU64,
 }
 
 impl StateCache {
@@ -129,6 +131,9 @@ impl Services {
             .fetch_add(1, Ordering::SeqCst);
         batch.put::<ShortEventIds>(&event_id.to_owned(), &id)?;
         batch.put::<ShortEventIdsRev>(&id, &event_id.to_owned())?;
+        // Readable before the batch lands, like new groups.
+        let mut cache = self.state_cache.event_ids_rev.lock().expect("poisoned");
+        bounded_insert(&mut cache, id, event_id.to_owned(), MAX_CACHED_EVENTS);
         Ok(id)
     }
 
@@ -188,6 +193,8 @@ impl Services {
     }
 
     /// Writes a group that sets `changes` on top of `parent`; returns its ID.
+    /// The group's state is cached at once, so it can be read before the
+    /// batch is written (a received event resolves against it in the same batch).
     pub fn new_state_group(
         &self,
         batch: &mut Batch<'_>,
@@ -204,6 +211,8 @@ impl Services {
                     .unwrap_or(0),
             ),
         };
+        let mut full = (*self.state_group(parent)?).clone();
+        full.extend(changes.iter().copied());
         let record = match parent_chain {
             Some(chain) if chain < MAX_CHAIN => StateGroupRecord {
                 parent: Some(parent),
@@ -211,19 +220,22 @@ impl Services {
                 set: changes.to_vec(),
                 removed: vec![],
             },
-            _ => {
-                let mut full = (*self.state_group(parent)?).clone();
-                full.extend(changes.iter().copied());
-                StateGroupRecord {
-                    parent: None,
-                    chain: 0,
-                    set: full.into_iter().collect(),
-                    removed: vec![],
-                }
-            }
+            _ => StateGroupRecord {
+                parent: None,
+                chain: 0,
+                set: full.iter().map(|(k, v)| (*k, *v)).collect(),
+                removed: vec![],
+            },
         };
         batch.put::<StateGroups>(&id, &Json(record))?;
+        self.remember_group(id, full);
         Ok(id)
+    }
+
+    /// Caches the full state of a group that is about to be written.
+    pub(crate) fn remember_group(&self, id: u64, map: ShortStateMap) {
+        let mut cache = self.state_cache.groups.lock().expect("poisoned");
+        bounded_insert(&mut cache, id, Arc::new(map), MAX_CACHED_GROUPS);
     }
 
     /// The event filling one state slot in a group.

@@ -48,10 +48,17 @@ impl Drop for Slot<'_> {
     }
 }
 
+/// The first position of a new database. Room timelines are keyed by
+/// position; the range below is left free for history fetched later from
+/// other servers (backfill), which sorts before a room's first local event.
+pub const FIRST_POSITION: u64 = 1 << 32;
+
 impl Stream {
     /// Resumes after the highest reservation ever persisted.
     pub fn open(db: &Db) -> Result<Stream> {
-        let reserved = db.get::<Counters>(&RESERVATION_KEY.into())?.unwrap_or(0);
+        let reserved = db
+            .get::<Counters>(&RESERVATION_KEY.into())?
+            .unwrap_or(FIRST_POSITION - 1);
         let (notify, _) = watch::channel(reserved);
         Ok(Stream {
             allocator: Mutex::new(Allocator {

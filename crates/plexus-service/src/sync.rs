@@ -212,6 +212,9 @@ impl Services {
         let Ok(room_id) = ruma::RoomId::parse(room) else {
             return Ok(vec![]);
         };
+        if !self.room_exists(&room_id)? {
+            return self.outside_stripped_state(&room_id, member_event);
+        }
         let mut events = Vec::new();
         for kind in [
             "m.room.create",
@@ -234,6 +237,24 @@ impl Services {
                 events.push(inviter.to_stripped_state());
             }
         }
+        Ok(events)
+    }
+
+    /// Stripped state of a room this server is not in: what the inviting
+    /// server sent, then the invite itself.
+    fn outside_stripped_state(
+        &self,
+        room_id: &ruma::RoomId,
+        member_event: &str,
+    ) -> Result<Vec<Value>> {
+        let Some(pdu) = self.pdu(member_event)? else {
+            return Ok(vec![]);
+        };
+        let user = pdu.state_key.clone().unwrap_or_default();
+        let mut events = self
+            .remote_invite_state(&user, room_id)?
+            .unwrap_or_default();
+        events.push(pdu.to_stripped_state());
         Ok(events)
     }
 }

@@ -63,6 +63,8 @@ async fn spawn_federation(
     }
     let federation =
         plexus_federation::Federation::new(services.clone()).context("setting up federation")?;
+    let remote: Arc<dyn plexus_service::remote::Remote> = federation.clone();
+    services.install_remote(Arc::downgrade(&remote));
     // The send queue's sender stops with the listeners; what it has not sent stays queued.
     federation.sender.start(stopping.clone());
     let app = plexus_federation::router_for(federation);

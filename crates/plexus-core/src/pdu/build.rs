@@ -42,6 +42,21 @@ impl SigningKey {
         format!("ed25519:{}", self.key_pair.version())
     }
 
+    /// Adds this server's signature to an event another server built (an
+    /// invite we accept, a restricted join we authorise), leaving its hash
+    /// and the other signatures as they are.
+    pub fn countersign(&self, pdu: &Pdu, rules: &RoomVersionRules) -> Result<Pdu, PduError> {
+        let mut json = pdu.json.clone();
+        ruma::signatures::sign_event(
+            self.server_name.as_str(),
+            &self.key_pair,
+            &mut json,
+            &rules.redaction,
+        )
+        .map_err(|e| PduError::Json(e.to_string()))?;
+        Pdu::from_json(pdu.event_id.clone(), json)
+    }
+
     /// The public key in unpadded standard base64, as `/_matrix/key/v2/server` gives it.
     pub fn public_key_base64(&self) -> String {
         Base64::<ruma::serde::base64::Standard, _>::new(self.key_pair.public_key().to_vec())

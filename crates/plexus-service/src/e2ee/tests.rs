@@ -228,7 +228,7 @@ async fn key_changes_reach_room_members_and_device_deletion_removes_keys() {
         )
         .await
         .unwrap();
-    s.join_room(&room, &bob, None).await.unwrap();
+    s.join_room(&room, &bob, None, &[]).await.unwrap();
     let since = s.stream.current();
     let pair = keypair("B1");
     s.upload_keys(&bob, "B1", &json!({ "device_keys": device_keys(&bob, "B1", &pair), "one_time_keys": { "signed_curve25519:X": otk(1) } })).unwrap();
@@ -447,7 +447,7 @@ async fn users_newly_sharing_a_room_are_reported_changed() {
         s.device_list_changes(&alice, since, since).unwrap(),
         Default::default()
     );
-    s.join_room(&room, &bob, None).await.unwrap();
+    s.join_room(&room, &bob, None, &[]).await.unwrap();
     let current = s.stream.current();
     assert_eq!(
         s.device_list_changes(&alice, since, current)
@@ -573,7 +573,7 @@ async fn membership_changes_behind_many_events_are_still_found() {
         .await
         .unwrap();
     let since = s.stream.current();
-    s.join_room(&room, &bob, None).await.unwrap();
+    s.join_room(&room, &bob, None, &[]).await.unwrap();
     for n in 0..super::device_lists::TIMELINE_WALK_LIMIT + 5 {
         let text = json!({ "msgtype": "m.text", "body": format!("message {n}") });
         s.append_event(

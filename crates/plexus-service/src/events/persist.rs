@@ -72,7 +72,12 @@ impl Services {
         Ok(pdu)
     }
 
-    fn index_membership(&self, batch: &mut Batch<'_>, pdu: &Pdu, stream: u64) -> Result<()> {
+    pub(crate) fn index_membership(
+        &self,
+        batch: &mut Batch<'_>,
+        pdu: &Pdu,
+        stream: u64,
+    ) -> Result<()> {
         if pdu.kind.to_string() != "m.room.member" {
             return Ok(());
         }
@@ -93,7 +98,7 @@ impl Services {
         Ok(())
     }
 
-    fn mark_redaction(&self, batch: &mut Batch<'_>, pdu: &Pdu) -> Result<()> {
+    pub(crate) fn mark_redaction(&self, batch: &mut Batch<'_>, pdu: &Pdu) -> Result<()> {
         let Some(target) = pdu
             .redacts
             .as_ref()

@@ -30,37 +30,57 @@ impl Services {
         self.append_member_event(room_id, user, user, content).await
     }
 
-    /// Joins a local room (by ID); remote rooms need federation.
+    /// Joins a room: locally when this server is in it, else through the
+    /// `via` servers (and any other server known to be in it).
     pub async fn join_room(
         &self,
         room_id: &RoomId,
         user: &UserId,
         reason: Option<String>,
+        via: &[ruma::OwnedServerName],
     ) -> Result<()> {
         self.rate_limiter.check(Action::Join, user.as_str())?;
-        if !self.room_exists(room_id)? {
-            return Err(ServiceError::not_found(
-                "this room is not known to this server (joining over federation is not available yet)",
-            ));
+        if self.holds_live_state(room_id)? {
+            self.join_event(room_id, user, reason).await?;
+            return Ok(());
         }
-        self.join_event(room_id, user, reason).await?;
-        Ok(())
+        self.join_remote_room(room_id, user, reason, via).await
     }
 
-    /// Knocks on a local room; the auth rules check that its join rule allows it.
+    /// Whether this server can act in the room on its own: it knows the
+    /// room and either a local user is joined or no other server is.
+    pub fn holds_live_state(&self, room_id: &RoomId) -> Result<bool> {
+        if !self.room_exists(room_id)? {
+            return Ok(false);
+        }
+        Ok(self.has_local_member(room_id)? || self.remote_servers_in_room(room_id)?.is_empty())
+    }
+
+    /// Knocks on a room (through the `via` servers when this server is not
+    /// in it); the auth rules check that its join rule allows it.
     pub async fn knock(
         &self,
         room_id: &RoomId,
         user: &UserId,
         reason: Option<String>,
+        via: &[ruma::OwnedServerName],
     ) -> Result<()> {
         self.rate_limiter.check(Action::Join, user.as_str())?;
-        if !self.room_exists(room_id)? {
-            return Err(ServiceError::not_found(
-                "this room is not known to this server",
-            ));
-        }
         let content = self.member_content("knock", user, reason)?;
+        if !self.holds_live_state(room_id)? {
+            let mut servers = via.to_vec();
+            servers.extend(self.remote_servers_in_room(room_id)?);
+            if let Some(server) = room_id.server_name() {
+                servers.push(server.to_owned());
+            }
+            servers.retain(|s| s != self.server_name());
+            if servers.is_empty() {
+                return Err(ServiceError::not_found(
+                    "this room is not known to this server",
+                ));
+            }
+            return self.remote()?.knock(room_id, user, &servers, content).await;
+        }
         self.append_member_event(room_id, user, user, content)
             .await?;
         Ok(())
@@ -77,14 +97,14 @@ impl Services {
         if invitee.server_name() == self.server_name() && !self.user_exists(invitee)? {
             return Err(ServiceError::not_found("the invited user does not exist"));
         }
-        if invitee.server_name() != self.server_name() {
-            return Err(ServiceError::forbidden(
-                "inviting users of other servers needs federation, not available yet",
-            ));
-        }
         let mut content = self.member_content("invite", invitee, reason)?;
         if is_direct {
             content["is_direct"] = json!(true);
+        }
+        if invitee.server_name() != self.server_name() {
+            return self
+                .invite_remote_user(room_id, sender, invitee, content)
+                .await;
         }
         self.append_member_event(room_id, sender, invitee, content)
             .await?;
@@ -100,6 +120,14 @@ impl Services {
         membership: &str,
         reason: Option<String>,
     ) -> Result<()> {
+        if sender == target && membership == "leave" && !self.holds_live_state(room_id)? {
+            let outside = self
+                .user_membership(target, room_id)?
+                .is_some_and(|m| m.membership == "invite" || m.membership == "knock");
+            if outside {
+                return self.leave_remote_room(room_id, target, reason).await;
+            }
+        }
         if !self.room_exists(room_id)? {
             return Err(ServiceError::not_found("unknown room"));
         }
@@ -163,7 +191,7 @@ impl Services {
     /// in or invited to: a local member who may invite, vouching that the user
     /// is joined to one of the rooms the join rule allows. `None` when no
     /// authorisation is needed; `Forbidden` when the user qualifies through no room.
-    fn restricted_join_authoriser(
+    pub(crate) fn restricted_join_authoriser(
         &self,
         room_id: &RoomId,
         user: &UserId,
@@ -208,7 +236,7 @@ impl Services {
     }
 
     /// `m.room.member` content carrying `target`'s profile and the reason.
-    fn member_content(
+    pub(crate) fn member_content(
         &self,
         membership: &str,
         target: &UserId,

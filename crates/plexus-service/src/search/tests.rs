@@ -58,7 +58,7 @@ async fn search_finds_only_visible_events_of_joined_rooms() {
         .await
         .unwrap();
     s.invite(&shared, &alice, &bob, None, false).await.unwrap();
-    s.join_room(&shared, &bob, None).await.unwrap();
+    s.join_room(&shared, &bob, None, &[]).await.unwrap();
     s.append_event(&shared, &alice, text("the quick brown fox"))
         .await
         .unwrap();

@@ -8,7 +8,7 @@ pub async fn join(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
     let user = request.user()?.clone();
     let room_id = request.body.room_id.clone();
     state
-        .join_room(&room_id, &user.user_id, request.body.reason.clone())
+        .join_room(&room_id, &user.user_id, request.body.reason.clone(), &[])
         .await?;
     Ok(endpoint::Response::new(room_id))
 }

@@ -18,7 +18,12 @@ pub async fn knock(
             .ok_or_else(|| Error::not_found("room alias not found"))?,
     };
     state
-        .knock(&room_id, &user.user_id, request.body.reason.clone())
+        .knock(
+            &room_id,
+            &user.user_id,
+            request.body.reason.clone(),
+            &request.body.via,
+        )
         .await?;
     Ok(endpoint::Response::new(room_id))
 }

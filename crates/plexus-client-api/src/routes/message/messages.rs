@@ -44,13 +44,22 @@ pub async fn messages(
         user: &user.user_id,
         device: Some(&user.device_id),
     };
-    let page = PageRequest {
+    let request_page = || PageRequest {
         from,
         to,
         direction,
         limit,
     };
-    let page = state.messages(viewer, &body.room_id, page, &filter)?;
+    let mut page = state.messages(viewer, &body.room_id, request_page(), &filter)?;
+    // Past the earliest event this server holds, ask the room's other
+    // servers for older history, then read again.
+    if !forward && page.end.is_none() && page.chunk.len() < limit {
+        if let Ok(remote) = state.remote() {
+            if remote.backfill(&body.room_id, limit).await.unwrap_or(0) > 0 {
+                page = state.messages(viewer, &body.room_id, request_page(), &filter)?;
+            }
+        }
+    }
     let mut response = endpoint::Response::new();
     response.start = plexus_service::sync::make_token(page.start);
     response.end = page.end.map(plexus_service::sync::make_token);

@@ -27,7 +27,7 @@ async fn upgrade_copies_state_tombstones_and_restricts_the_old_room() {
     };
     let old = s.create_room(&alice, req).await.unwrap();
     s.invite(&old, &alice, &bob, None, false).await.unwrap();
-    s.join_room(&old, &bob, None).await.unwrap();
+    s.join_room(&old, &bob, None, &[]).await.unwrap();
     let upgrade = |v: RoomVersionId| UpgradeRoom {
         new_version: v,
         additional_creators: vec![],

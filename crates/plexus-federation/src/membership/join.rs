@@ -1,0 +1,162 @@
+//! A local user joins a room held by other servers: `make_join` on each
+//! candidate in turn until one answers, our signed join through
+//! `send_join` v2, then the state it answers is verified and stored (auth
+//! chain and state as outliers, the join on top). The room is complete
+//! from the start: partial-state joins would store the join with the
+//! state marked partial and fetch the rest later, without changing this
+//! flow.
+
+use http::Method;
+use plexus_core::Pdu;
+use plexus_service::{events::rules_for, ServiceError};
+use ruma::{OwnedServerName, RoomId, RoomVersionId, ServerName, UserId};
+use serde_json::Value;
+
+use super::{event_from_template, object_of, SUPPORTED_VERSIONS};
+use crate::{
+    pdu::{fetch::encode, fetch::objects, ingest_outliers, verify_pdu, PduRejection},
+    Federation,
+};
+
+/// Candidate servers tried for one join.
+const MAX_CANDIDATES: usize = 8;
+
+pub async fn join_room(
+    federation: &Federation,
+    room_id: &RoomId,
+    user: &UserId,
+    via: &[OwnedServerName],
+    content: Value,
+) -> Result<(), ServiceError> {
+    let mut last_error = String::from("no server to join through");
+    for server in via.iter().take(MAX_CANDIDATES) {
+        match join_through(federation, server, room_id, user, content.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::info!(%server, %room_id, "join through this server failed: {e}");
+                last_error = format!("{server}: {e}");
+            }
+        }
+    }
+    Err(ServiceError::Remote(format!(
+        "could not join the room: {last_error}"
+    )))
+}
+
+async fn join_through(
+    federation: &Federation,
+    server: &ServerName,
+    room_id: &RoomId,
+    user: &UserId,
+    content: Value,
+) -> Result<(), PduRejection> {
+    let (template, version) = make_join(federation, server, room_id, user).await?;
+    let rules = rules_for(version.as_str())?;
+    let services = &federation.services;
+    let mut content = content;
+    content["membership"] = "join".into();
+    let join = event_from_template(&template, room_id, user, content, &rules, &services.key)?;
+    let answer = send_join(federation, server, &join).await?;
+    // A restricted join comes back countersigned by the authorising server.
+    let join = match answer.get("event").filter(|e| e.is_object()) {
+        Some(event) => {
+            let object = object_of(event).map_err(|e| PduRejection::Format(e.to_string()))?;
+            let signed = verify_pdu(federation, object, &rules).await?;
+            if signed.event_id != join.event_id {
+                return Err(PduRejection::Format(
+                    "send_join returned another event".into(),
+                ));
+            }
+            signed
+        }
+        None => join,
+    };
+    // One pass in depth order: in v12 the create event is cited by no auth
+    // event, so it may come only with the state.
+    let mut events = objects(&answer, "auth_chain");
+    let state_objects = objects(&answer, "state");
+    events.extend(state_objects.iter().cloned());
+    let stored = ingest_outliers(federation, server, &rules, events).await?;
+    let state = state_of(&stored, &state_objects, &rules);
+    let group = services.state_group_for_events(&state)?;
+    services
+        .check_event_auth(&join, group, &rules)
+        .map_err(|e| PduRejection::Auth(e.to_string()))?;
+    services.create_remote_room(&version, group, join).await?;
+    Ok(())
+}
+
+/// The accepted events that the answer listed as state.
+pub(crate) fn state_of(
+    stored: &[std::sync::Arc<Pdu>],
+    state: &[ruma::CanonicalJsonObject],
+    rules: &ruma::room_version_rules::RoomVersionRules,
+) -> Vec<std::sync::Arc<Pdu>> {
+    let ids: std::collections::HashSet<ruma::OwnedEventId> = state
+        .iter()
+        .filter_map(|json| Pdu::from_federation(json.clone(), rules).ok())
+        .map(|pdu| pdu.event_id)
+        .collect();
+    stored
+        .iter()
+        .filter(|pdu| pdu.state_key.is_some() && ids.contains(&pdu.event_id))
+        .cloned()
+        .collect()
+}
+
+/// `GET /make_join` listing every room version we support.
+async fn make_join(
+    federation: &Federation,
+    server: &ServerName,
+    room_id: &RoomId,
+    user: &UserId,
+) -> Result<(Value, RoomVersionId), PduRejection> {
+    let versions: Vec<String> = SUPPORTED_VERSIONS
+        .iter()
+        .map(|v| format!("ver={v}"))
+        .collect();
+    let path = format!(
+        "/_matrix/federation/v1/make_join/{}/{}?{}",
+        encode(room_id.as_str()),
+        encode(user.as_str()),
+        versions.join("&")
+    );
+    let answer = federation
+        .client
+        .send(server.as_str(), Method::GET, &path, None)
+        .await
+        .map_err(|e| PduRejection::Unavailable(e.to_string()))?;
+    let version = answer["room_version"].as_str().unwrap_or("1");
+    let version = RoomVersionId::try_from(version)
+        .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
+    Ok((answer["event"].clone(), version))
+}
+
+/// `PUT /send_join` v2 with our signed join.
+async fn send_join(
+    federation: &Federation,
+    server: &ServerName,
+    join: &Pdu,
+) -> Result<Value, PduRejection> {
+    let path = format!(
+        "/_matrix/federation/v2/send_join/{}/{}",
+        encode(join.room_id.as_str()),
+        encode(join.event_id.as_str())
+    );
+    let body = serde_json::to_value(ruma::CanonicalJsonValue::Object(join.json.clone()))
+        .map_err(|e| PduRejection::Format(e.to_string()))?;
+    federation
+        .client
+        .send(server.as_str(), Method::PUT, &path, Some(&body))
+        .await
+        .map_err(|e| PduRejection::Unavailable(e.to_string()))
+}
+
+impl From<PduRejection> for ServiceError {
+    fn from(rejection: PduRejection) -> Self {
+        match rejection {
+            PduRejection::Service(e) => e,
+            other => ServiceError::Remote(other.to_string()),
+        }
+    }
+}

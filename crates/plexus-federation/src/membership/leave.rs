@@ -1,0 +1,100 @@
+//! A local user leaves a room this server is not in — rejecting an invite,
+//! rescinding a knock — through `make_leave`/`send_leave` v2 on the server
+//! that invited them (or the room's other known servers).
+
+use http::Method;
+use plexus_service::{events::rules_for, ServiceError};
+use ruma::{OwnedServerName, RoomId, RoomVersionId, ServerName, UserId};
+use serde_json::Value;
+
+use super::event_from_template;
+use crate::{pdu::fetch::encode, pdu::PduRejection, Federation};
+
+pub async fn leave_room(
+    federation: &Federation,
+    room_id: &RoomId,
+    user: &UserId,
+    content: Value,
+) -> Result<(), ServiceError> {
+    let mut last_error = String::from("no server to leave through");
+    for server in candidates(federation, room_id, user)? {
+        match leave_through(federation, &server, room_id, user, content.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::info!(%server, %room_id, "leave through this server failed: {e}");
+                last_error = format!("{server}: {e}");
+            }
+        }
+    }
+    Err(ServiceError::Remote(format!(
+        "could not leave the room: {last_error}"
+    )))
+}
+
+/// The inviter's server first, then the room ID's server (before v12).
+fn candidates(
+    federation: &Federation,
+    room_id: &RoomId,
+    user: &UserId,
+) -> Result<Vec<OwnedServerName>, ServiceError> {
+    let services = &federation.services;
+    let mut servers = Vec::new();
+    if let Some(membership) = services.user_membership(user, room_id)? {
+        if let Some(pdu) = services.pdu(&membership.event_id)? {
+            servers.push(pdu.sender.server_name().to_owned());
+        }
+    }
+    if let Some(server) = room_id.server_name() {
+        servers.push(server.to_owned());
+    }
+    servers.retain(|s| !services.is_local_server(s));
+    servers.dedup();
+    Ok(servers)
+}
+
+async fn leave_through(
+    federation: &Federation,
+    server: &ServerName,
+    room_id: &RoomId,
+    user: &UserId,
+    content: Value,
+) -> Result<(), PduRejection> {
+    let path = format!(
+        "/_matrix/federation/v1/make_leave/{}/{}",
+        encode(room_id.as_str()),
+        encode(user.as_str())
+    );
+    let unavailable = |e: crate::ClientError| PduRejection::Unavailable(e.to_string());
+    let answer = federation
+        .client
+        .send(server.as_str(), Method::GET, &path, None)
+        .await
+        .map_err(unavailable)?;
+    let version = answer["room_version"].as_str().unwrap_or("1");
+    let version = RoomVersionId::try_from(version)
+        .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
+    let rules = rules_for(version.as_str())?;
+    let services = &federation.services;
+    let leave = event_from_template(
+        &answer["event"],
+        room_id,
+        user,
+        content,
+        &rules,
+        &services.key,
+    )?;
+    let path = format!(
+        "/_matrix/federation/v2/send_leave/{}/{}",
+        encode(room_id.as_str()),
+        encode(leave.event_id.as_str())
+    );
+    let body = serde_json::to_value(ruma::CanonicalJsonValue::Object(leave.json.clone()))
+        .map_err(|e| PduRejection::Format(e.to_string()))?;
+    federation
+        .client
+        .send(server.as_str(), Method::PUT, &path, Some(&body))
+        .await
+        .map_err(unavailable)?;
+    services.record_outside_membership(user, &leave)?;
+    Ok(())
+}
