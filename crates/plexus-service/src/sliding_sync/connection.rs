@@ -5,7 +5,10 @@
 //! answers relative to the generation its `pos` names; the answer's new
 //! generation is stored beside it, and every other generation is dropped,
 //! so a client retrying its last request still finds its `pos`, and a
-//! `pos` from before that is unknown (`M_UNKNOWN_POS`). Persisting (as
+//! `pos` from before that is unknown (`M_UNKNOWN_POS`). A `pos` also names
+//! the connection's epoch, a random ID drawn whenever the connection starts
+//! anew, so it is never valid on another connection or after a restart of
+//! the same one. Persisting (as
 //! Synapse does) lets connections survive a restart; each device keeps at
 //! most [`MAX_CONNECTIONS_PER_DEVICE`], the least recently used giving way.
 
@@ -22,6 +25,9 @@ pub const MAX_CONNECTIONS_PER_DEVICE: usize = 10;
 /// The stored state of one connection.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ConnectionRecord {
+    /// Drawn when the connection (re)starts; part of every `pos`.
+    #[serde(default)]
+    pub epoch: String,
     pub last_generation: u64,
     pub last_used_ms: u64,
     /// At most two: the one the last request answered and the one it produced.
@@ -56,12 +62,16 @@ pub struct RoomSent {
 /// Identifies a connection: (user, device, conn_id).
 pub type ConnectionKey = (String, String, String);
 
-pub fn make_pos(generation: u64) -> String {
-    format!("c{generation}")
+const EPOCH_LEN: usize = 8;
+
+pub fn make_pos(epoch: &str, generation: u64) -> String {
+    format!("{epoch}_{generation}")
 }
 
-fn parse_pos(pos: &str) -> Option<u64> {
-    pos.strip_prefix('c')?.parse().ok()
+/// (epoch, generation) of a `pos`.
+fn parse_pos(pos: &str) -> Option<(&str, u64)> {
+    let (epoch, generation) = pos.split_once('_')?;
+    Some((epoch, generation.parse().ok()?))
 }
 
 fn unknown_pos() -> ServiceError {
@@ -79,9 +89,10 @@ impl Services {
         let Some(pos) = pos else {
             return Ok(None);
         };
-        let generation = parse_pos(pos).ok_or_else(unknown_pos)?;
+        let (epoch, generation) = parse_pos(pos).ok_or_else(unknown_pos)?;
         let record = self.db.get::<SlidingSyncConnections>(key)?;
         record
+            .filter(|Json(r)| r.epoch == epoch)
             .and_then(|Json(r)| r.positions.into_iter().find(|p| p.generation == generation))
             .map(Some)
             .ok_or_else(unknown_pos)
@@ -102,13 +113,16 @@ impl Services {
             self.stage_connection_eviction(&mut batch, key)?;
         }
         let mut record = existing.unwrap_or_default();
+        if answered.is_none() {
+            record.epoch = crate::users::random_string(EPOCH_LEN);
+        }
         record.last_generation += 1;
         record.last_used_ms = now_millis();
         new.generation = record.last_generation;
         record.positions = answered.cloned().into_iter().chain([new]).collect();
         batch.put::<SlidingSyncConnections>(key, &Json(record.clone()))?;
         self.db.write(batch)?;
-        Ok(make_pos(record.last_generation))
+        Ok(make_pos(&record.epoch, record.last_generation))
     }
 
     /// Makes room for one more connection of the device by dropping its least

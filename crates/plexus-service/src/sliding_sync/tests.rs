@@ -140,7 +140,7 @@ async fn an_unknown_pos_is_refused_and_a_new_connection_forgets_old_positions() 
     named_room(s, &alice, "r").await;
     let body = list(json!([[0, 9]]), json!([]), 1);
     let bogus = s
-        .sliding_sync(&alice, "DEV", request(body.clone(), Some("c999")))
+        .sliding_sync(&alice, "DEV", request(body.clone(), Some("nope_999")))
         .await;
     assert!(
         matches!(bogus, Err(ServiceError::UnknownPos(_))),
