@@ -184,3 +184,77 @@ async fn a_local_event_is_queued_for_the_rooms_remote_servers_with_its_write() {
     let txn = s.outbox_peek("remote.example").unwrap();
     assert_eq!(txn.pdus, vec![pdu.event_id.to_string()]);
 }
+
+/// The EDU types queued for `destination`, in order.
+fn queued_edu_types(s: &Services, destination: &str) -> Vec<String> {
+    let txn = s.outbox_peek(destination).unwrap();
+    txn.edus
+        .iter()
+        .map(|edu| edu["edu_type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn local_changes_queue_edus_for_the_servers_sharing_a_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let alice = s
+        .create_user("alice", Some("password123"), false)
+        .await
+        .unwrap();
+    let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
+    let message = NewEvent::message(
+        "m.room.message",
+        json!({ "msgtype": "m.text", "body": "hi" }),
+    );
+    let event = s.append_event(&room_id, &alice, message).await.unwrap();
+    s.set_typing(&room_id, &alice, Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    assert!(
+        s.outbox_destinations().unwrap().is_empty(),
+        "no remote server yet"
+    );
+
+    index(
+        &s,
+        &member_pdu(room_id.as_str(), "@bob:remote.example", "join", 1),
+    );
+    s.set_typing(&room_id, &alice, None).unwrap();
+    s.set_receipt(&room_id, &alice, "m.read", event.event_id.as_str(), None)
+        .unwrap();
+    s.set_receipt(
+        &room_id,
+        &alice,
+        "m.read.private",
+        event.event_id.as_str(),
+        None,
+    )
+    .unwrap();
+    s.set_presence(&alice, "unavailable", None).unwrap();
+    let messages =
+        json!({ "@bob:remote.example": { "DEV": { "k": 1 } }, alice.as_str(): { "*": {} } });
+    let send = crate::e2ee::to_device::ToDeviceSend {
+        event_type: "m.room.encrypted",
+        txn_id: "t1",
+        messages: &messages,
+    };
+    s.send_to_device(&alice, "DEVICE", send).await.unwrap();
+    assert_eq!(
+        queued_edu_types(&s, "remote.example"),
+        ["m.typing", "m.receipt", "m.presence", "m.direct_to_device"],
+        "the private receipt stays here"
+    );
+    let edus = s.outbox_peek("remote.example").unwrap().edus;
+    assert_eq!(edus[0]["content"]["typing"], false);
+    let read = &edus[1]["content"][room_id.as_str()]["m.read"][alice.as_str()];
+    assert_eq!(read["event_ids"], json!([event.event_id]));
+    assert_eq!(edus[2]["content"]["push"][0]["user_id"], alice.as_str());
+    let to_device = &edus[3]["content"];
+    assert_eq!(
+        to_device["messages"],
+        json!({ "@bob:remote.example": { "DEV": { "k": 1 } } })
+    );
+    assert!(to_device["message_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
+}
