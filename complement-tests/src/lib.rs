@@ -9,6 +9,7 @@ pub mod binary;
 pub mod cli;
 pub mod client;
 pub mod encode;
+pub mod federation;
 pub mod rooms;
 pub mod server;
 pub mod sync;

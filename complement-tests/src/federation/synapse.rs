@@ -1,0 +1,180 @@
+//! [`SynapseServer`]: a Synapse (the reference homeserver) from the tests'
+//! own virtualenv, with SQLite in a temporary directory, the client API on
+//! plain HTTP and the federation API on TLS, killed when dropped.
+
+mod config;
+mod install;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use config::SynapseLayout;
+pub use install::{synapse_python, SYNAPSE_VERSION};
+
+use crate::federation::process::{die_with_parent, free_port, log_tail, signal};
+use crate::federation::tls::ServerCert;
+use crate::Client;
+
+/// How long Synapse may take to answer `/versions` after spawning.
+pub const SYNAPSE_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a SIGTERM may take before SIGKILL.
+const SYNAPSE_STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One Synapse process (or a stopped one, between `stop` and `restart`).
+pub struct SynapseServer {
+    root: tempfile::TempDir,
+    server_name: String,
+    client_port: u16,
+    child: Option<Child>,
+}
+
+impl SynapseServer {
+    /// Writes a config for a fresh instance and starts it.
+    pub async fn start(cert: &ServerCert, ca_file: &Path) -> SynapseServer {
+        let python = synapse_python();
+        let root = tempfile::Builder::new()
+            .prefix("synapse-ct-")
+            .tempdir()
+            .expect("temp dir");
+        let federation_port = free_port();
+        let server_name = format!("127.0.0.1:{federation_port}");
+        let client_port = free_port();
+        SynapseLayout {
+            dir: root.path(),
+            server_name: &server_name,
+            client_port,
+            federation_port,
+            cert,
+            ca_file,
+        }
+        .write();
+        let mut server = SynapseServer {
+            root,
+            server_name,
+            client_port,
+            child: None,
+        };
+        server.spawn_and_wait(&python).await;
+        server
+    }
+
+    pub fn server_name(&self) -> &str {
+        &self.server_name
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.client_port)
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base_url())
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.root.path()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.root.path().join("homeserver.log")
+    }
+
+    /// The last `lines` lines of Synapse's log and of its stdout/stderr.
+    pub fn log_tail(&self, lines: usize) -> String {
+        format!(
+            "{}\n--- stdout/stderr ---\n{}",
+            log_tail(&self.log_path(), lines),
+            log_tail(&self.root.path().join("stdout.log"), 20)
+        )
+    }
+
+    async fn spawn_and_wait(&mut self, python: &Path) {
+        assert!(self.child.is_none(), "synapse already running");
+        let out = File::options()
+            .create(true)
+            .append(true)
+            .open(self.root.path().join("stdout.log"))
+            .expect("stdout log");
+        let mut command = Command::new(python);
+        command
+            .args(["-m", "synapse.app.homeserver", "-c"])
+            .arg(self.root.path().join("homeserver.yaml"))
+            .current_dir(self.root.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("stdout log"))
+            .stderr(out);
+        die_with_parent(&mut command);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning synapse: {e}"));
+        self.child = Some(child);
+        self.wait_ready().await;
+    }
+
+    async fn wait_ready(&mut self) {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("http");
+        let url = format!("{}/_matrix/client/versions", self.base_url());
+        let deadline = Instant::now() + SYNAPSE_START_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait().expect("try_wait") {
+                    self.child = None;
+                    panic!(
+                        "synapse exited during start ({status}):\n{}",
+                        self.log_tail(40)
+                    );
+                }
+            }
+            if let Ok(response) = http.get(&url).send().await {
+                if response.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "synapse not ready within {SYNAPSE_START_TIMEOUT:?}:\n{}",
+            self.log_tail(40)
+        );
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 15 s.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        signal(&child, libc::SIGTERM);
+        let deadline = Instant::now() + SYNAPSE_STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if child.try_wait().expect("try_wait").is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the same instance again (same ports, database and keys).
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.spawn_and_wait(&synapse_python()).await;
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+}
+
+impl Drop for SynapseServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
