@@ -35,7 +35,9 @@ pub struct ConnectionRecord {
 }
 
 /// What the client knows after the response that produced this generation.
+/// Stored with each distinct `required_state` written once (see [`StoredPosition`]).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(into = "StoredPosition", from = "StoredPosition")]
 pub struct Position {
     pub generation: u64,
     /// The global stream position the response covered (extensions start after it).
@@ -57,6 +59,97 @@ pub struct RoomSent {
     pub lazy_members: BTreeSet<String>,
     pub notification_count: u64,
     pub highlight_count: u64,
+}
+
+/// The stored form of a [`Position`]: hundreds of rooms usually share a
+/// few `required_state` lists, so each is kept once and rooms name it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StoredPosition {
+    generation: u64,
+    stream: u64,
+    list_counts: BTreeMap<String, u64>,
+    required_states: Vec<Vec<(String, String)>>,
+    rooms: BTreeMap<String, StoredRoom>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct StoredRoom {
+    stream: u64,
+    membership: String,
+    /// Index into `required_states`.
+    required_state: usize,
+    timeline_limit: usize,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    lazy_members: BTreeSet<String>,
+    notification_count: u64,
+    highlight_count: u64,
+}
+
+impl From<Position> for StoredPosition {
+    fn from(position: Position) -> Self {
+        let mut required_states: Vec<Vec<(String, String)>> = Vec::new();
+        let mut rooms = BTreeMap::new();
+        for (room, sent) in position.rooms {
+            let index = match required_states
+                .iter()
+                .position(|r| *r == sent.required_state)
+            {
+                Some(index) => index,
+                None => {
+                    required_states.push(sent.required_state);
+                    required_states.len() - 1
+                }
+            };
+            let stored = StoredRoom {
+                stream: sent.stream,
+                membership: sent.membership,
+                required_state: index,
+                timeline_limit: sent.timeline_limit,
+                lazy_members: sent.lazy_members,
+                notification_count: sent.notification_count,
+                highlight_count: sent.highlight_count,
+            };
+            rooms.insert(room, stored);
+        }
+        StoredPosition {
+            generation: position.generation,
+            stream: position.stream,
+            list_counts: position.list_counts,
+            required_states,
+            rooms,
+        }
+    }
+}
+
+impl From<StoredPosition> for Position {
+    fn from(stored: StoredPosition) -> Self {
+        let rooms = stored
+            .rooms
+            .into_iter()
+            .map(|(room, r)| {
+                let sent = RoomSent {
+                    stream: r.stream,
+                    membership: r.membership,
+                    required_state: stored
+                        .required_states
+                        .get(r.required_state)
+                        .cloned()
+                        .unwrap_or_default(),
+                    timeline_limit: r.timeline_limit,
+                    lazy_members: r.lazy_members,
+                    notification_count: r.notification_count,
+                    highlight_count: r.highlight_count,
+                };
+                (room, sent)
+            })
+            .collect();
+        Position {
+            generation: stored.generation,
+            stream: stored.stream,
+            rooms,
+            list_counts: stored.list_counts,
+        }
+    }
 }
 
 /// Identifies a connection: (user, device, conn_id).

@@ -305,3 +305,77 @@ async fn account_data_extension_sends_global_and_room_data_once() {
     assert_eq!(data["global"][0]["content"]["a"], 2);
     assert_eq!(data["rooms"], json!({}), "room data was already sent");
 }
+
+#[test]
+fn stored_positions_keep_each_required_state_once() {
+    use super::{Position, RoomSent};
+    let shared = vec![("m.room.name".to_owned(), String::new())];
+    let mut position = Position::default();
+    for room in ["!a:x", "!b:x", "!c:x"] {
+        let sent = RoomSent {
+            stream: 7,
+            membership: "join".into(),
+            required_state: shared.clone(),
+            ..RoomSent::default()
+        };
+        position.rooms.insert(room.into(), sent);
+    }
+    let stored = serde_json::to_value(&position).unwrap();
+    assert_eq!(stored["required_states"].as_array().unwrap().len(), 1);
+    let back: Position = serde_json::from_value(stored).unwrap();
+    assert_eq!(back.rooms, position.rooms);
+}
+
+#[test]
+fn required_state_patterns_match_as_the_msc_says() {
+    use super::required_state::RequiredState;
+    use std::collections::BTreeSet;
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let none = BTreeSet::new();
+    let lazy: BTreeSet<String> = ["@bob:x".to_owned()].into();
+    let me = RequiredState::new(&pairs(&[("m.room.member", "$ME")]), "@me:x");
+    assert!(me.wants("m.room.member", "@me:x", &none));
+    assert!(!me.wants("m.room.member", "@bob:x", &none));
+    let any_key = RequiredState::new(&pairs(&[("m.space.child", "*")]), "@me:x");
+    assert!(any_key.wants("m.space.child", "!r:x", &none));
+    assert!(!any_key.wants("m.room.name", "", &none));
+    assert!(any_key.exact_entries().is_none());
+    let any_type = RequiredState::new(&pairs(&[("*", "")]), "@me:x");
+    assert!(any_type.wants("m.room.topic", "", &none));
+    assert!(!any_type.wants("m.room.member", "@me:x", &none));
+    let lazy_only = RequiredState::new(&pairs(&[("m.room.member", "$LAZY")]), "@me:x");
+    assert!(lazy_only.wants("m.room.member", "@bob:x", &lazy));
+    assert!(!lazy_only.wants("m.room.member", "@carol:x", &lazy));
+    assert_eq!(lazy_only.exact_entries(), Some(vec![]));
+    assert!(RequiredState::new(&[], "@me:x").is_empty());
+}
+
+#[tokio::test]
+async fn a_device_keeps_at_most_ten_connections() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    let mut positions = Vec::new();
+    for n in 0..=super::MAX_CONNECTIONS_PER_DEVICE {
+        let body = json!({ "conn_id": format!("c{n}") });
+        positions.push(pos(&sync(s, &alice, body, None).await));
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let oldest = s
+        .sliding_sync(
+            &alice,
+            "DEV",
+            request(json!({ "conn_id": "c0" }), Some(&positions[0])),
+        )
+        .await;
+    assert!(
+        matches!(oldest, Err(ServiceError::UnknownPos(_))),
+        "{oldest:?}"
+    );
+    let newest = json!({ "conn_id": "c10" });
+    sync(s, &alice, newest, Some(&positions[10])).await;
+}
