@@ -1,4 +1,7 @@
 //! Room aliases, the public room directory and the user directory.
+//! Other servers' aliases: [`remote`].
+
+mod remote;
 
 use plexus_storage::{Direction, Json};
 use ruma::{OwnedRoomId, RoomId, UserId};

@@ -1,5 +1,7 @@
 //! Display names and avatars, propagated to the member event of every
-//! room the user has joined.
+//! room the user has joined. Other servers' users: [`remote`].
+
+mod remote;
 
 use plexus_storage::Json;
 use ruma::UserId;

@@ -9,12 +9,10 @@ pub async fn get_alias(
     request: Ruma<endpoint::Request>,
 ) -> Result<endpoint::Response> {
     let alias = &request.body.room_alias;
-    // Without federation only local aliases can be known; others are simply not found.
-    let room_id = state
-        .resolve_alias(alias.as_str())?
+    // Another server's alias is asked of that server.
+    let (room_id, servers) = state
+        .resolve_alias_anywhere(alias)
+        .await?
         .ok_or_else(|| Error::not_found(format!("no room is known under {alias}")))?;
-    Ok(endpoint::Response::new(
-        room_id,
-        vec![state.server_name().to_owned()],
-    ))
+    Ok(endpoint::Response::new(room_id, servers))
 }

@@ -1,6 +1,7 @@
 //! `POST /_matrix/client/v3/keys/query`: device and cross-signing keys of
 //! users, with `failures` for servers that cannot be reached.
 
+use plexus_service::e2ee::federated::DEFAULT_REMOTE_TIMEOUT;
 use ruma::api::client::keys::get_keys::v3 as endpoint;
 use serde_json::{json, Value};
 
@@ -14,5 +15,8 @@ pub async fn query_keys(state: AppState, request: Ruma<endpoint::Request>) -> Re
         .and_then(|j| j.get("device_keys"))
         .cloned()
         .unwrap_or_else(|| json!({}));
-    Ok(state.query_keys(&user.user_id, &wanted)?)
+    let timeout = request.body.timeout.unwrap_or(DEFAULT_REMOTE_TIMEOUT);
+    Ok(state
+        .query_keys_federated(&user.user_id, &wanted, timeout)
+        .await?)
 }

@@ -9,7 +9,9 @@ pub async fn get_avatar_url(
     state: AppState,
     request: Ruma<endpoint::Request>,
 ) -> Result<endpoint::Response> {
-    let (_, avatar_url) = state.profile(&request.body.user_id)?;
+    let (_, avatar_url) = state
+        .profile_anywhere(&request.body.user_id, Some("avatar_url"))
+        .await?;
     match avatar_url {
         Some(url) => Ok(endpoint::Response::new(Some(OwnedMxcUri::from(url)))),
         None => Err(Error::not_found("this user has no avatar")),

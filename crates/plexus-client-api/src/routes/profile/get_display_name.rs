@@ -9,7 +9,9 @@ pub async fn get_display_name(
     state: AppState,
     request: Ruma<endpoint::Request>,
 ) -> Result<endpoint::Response> {
-    let (displayname, _) = state.profile(&request.body.user_id)?;
+    let (displayname, _) = state
+        .profile_anywhere(&request.body.user_id, Some("displayname"))
+        .await?;
     match displayname {
         Some(name) => Ok(endpoint::Response::new(Some(name))),
         None => Err(Error::not_found("this user has no display name")),

@@ -1,4 +1,5 @@
-//! `GET /_matrix/client/v3/profile/{userId}`: 404 for unknown (or deactivated) users.
+//! `GET /_matrix/client/v3/profile/{userId}`: 404 for unknown (or deactivated) users;
+//! another server's user is asked of their server.
 
 use ruma::api::client::profile::get_profile::v3 as endpoint;
 use serde_json::Value;
@@ -9,7 +10,7 @@ pub async fn get_profile(
     state: AppState,
     request: Ruma<endpoint::Request>,
 ) -> Result<endpoint::Response> {
-    let (displayname, avatar_url) = state.profile(&request.body.user_id)?;
+    let (displayname, avatar_url) = state.profile_anywhere(&request.body.user_id, None).await?;
     let mut response = endpoint::Response::new();
     if let Some(name) = displayname {
         response.set("displayname".to_owned(), Value::String(name));
