@@ -14,6 +14,9 @@ use crate::{remote::Remote, Result, ServiceError, Services};
 /// How long other servers get when the client gives no `timeout`.
 pub const DEFAULT_REMOTE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Users of the request by their server: `{user: …}` per server.
+type PerServer = BTreeMap<OwnedServerName, Map<String, Value>>;
+
 /// Which remote call to make for each server.
 #[derive(Clone, Copy)]
 enum KeyRequest {
@@ -56,15 +59,12 @@ impl Services {
         &self,
         request: &Value,
         field: &str,
-    ) -> Result<(
-        Map<String, Value>,
-        BTreeMap<OwnedServerName, Map<String, Value>>,
-    )> {
+    ) -> Result<(Map<String, Value>, PerServer)> {
         let users = request
             .as_object()
             .ok_or_else(|| ServiceError::BadJson(format!("{field} must be an object")))?;
         let mut local = Map::new();
-        let mut remote: BTreeMap<OwnedServerName, Map<String, Value>> = BTreeMap::new();
+        let mut remote = PerServer::new();
         for (user, value) in users {
             let Ok(user_id) = UserId::parse(user.as_str()) else {
                 continue;
@@ -85,7 +85,7 @@ impl Services {
     /// Asks every server at once; each answer or failure, by server.
     async fn ask_servers(
         &self,
-        requests: BTreeMap<OwnedServerName, Map<String, Value>>,
+        requests: PerServer,
         kind: KeyRequest,
         timeout: Duration,
     ) -> Vec<(OwnedServerName, Result<Value>)> {
