@@ -13,9 +13,10 @@
 //! The sender looks at that set whenever [`Outbox::notified`] fires (an
 //! explicit [`Outbox::wake`], used after EDU writes) and whenever the global
 //! stream moves (event writes publish their stream slot only after their
-//! batch is written). A woken destination whose queue still looks empty
-//! because the write is a moment late is re-read for [`IN_FLIGHT_GRACE`]
-//! ([`Outbox::maybe_in_flight`]).
+//! batch is written). Items enqueued but not yet read by the sender are
+//! remembered for [`IN_FLIGHT_GRACE`]: while one is, an empty (or older)
+//! read may precede its write, so the sender re-reads shortly
+//! ([`Outbox::maybe_in_flight`]) instead of sleeping.
 
 mod edus;
 mod inbound;
@@ -25,7 +26,7 @@ mod servers;
 mod tests;
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -47,7 +48,9 @@ pub struct Outbox {
     /// (next sequence number, highest one persisted as reserved).
     seq: Mutex<(u64, u64)>,
     woken: Mutex<BTreeSet<String>>,
-    last_enqueue: Mutex<HashMap<String, Instant>>,
+    /// Per destination: items enqueued in the last [`IN_FLIGHT_GRACE`] that
+    /// the sender has not read yet (sequence number → when).
+    unread: Mutex<HashMap<String, BTreeMap<u64, Instant>>>,
     notify: tokio::sync::Notify,
 }
 
@@ -61,7 +64,7 @@ impl Outbox {
         Ok(Outbox {
             seq: Mutex::new((reserved + 1, reserved)),
             woken: Mutex::default(),
-            last_enqueue: Mutex::default(),
+            unread: Mutex::default(),
             notify: tokio::sync::Notify::new(),
         })
     }
@@ -79,16 +82,26 @@ impl Outbox {
         Ok(next)
     }
 
-    /// Records that `destination` has (or is about to have) new items.
-    fn mark(&self, destination: &str) {
+    /// Records that `destination` has (or is about to have) item `seq`.
+    fn mark(&self, destination: &str, seq: u64) {
         self.woken
             .lock()
             .expect("outbox wake lock poisoned")
             .insert(destination.to_owned());
-        self.last_enqueue
-            .lock()
-            .expect("outbox wake lock poisoned")
-            .insert(destination.to_owned(), Instant::now());
+        let mut unread = self.unread.lock().expect("outbox wake lock poisoned");
+        let items = unread.entry(destination.to_owned()).or_default();
+        items.retain(|_, at| at.elapsed() < IN_FLIGHT_GRACE);
+        items.insert(seq, Instant::now());
+    }
+
+    /// The sender read these items of `destination`.
+    pub fn observed(&self, destination: &str, seqs: &[u64]) {
+        let mut unread = self.unread.lock().expect("outbox wake lock poisoned");
+        if let Some(items) = unread.get_mut(destination) {
+            seqs.iter().for_each(|seq| {
+                items.remove(seq);
+            });
+        }
     }
 
     /// Wakes the sender now (call after the batch holding the items is written).
@@ -107,13 +120,15 @@ impl Outbox {
         std::mem::take(&mut *woken).into_iter().collect()
     }
 
-    /// Whether an item for `destination` was enqueued within [`IN_FLIGHT_GRACE`]:
-    /// an empty read may then precede its write and should be retried shortly.
+    /// Whether an item of `destination` enqueued within [`IN_FLIGHT_GRACE`]
+    /// has not been read ([`Outbox::observed`]): its write may not have
+    /// landed yet, so an empty read should be retried shortly.
     pub fn maybe_in_flight(&self, destination: &str) -> bool {
-        self.last_enqueue
-            .lock()
-            .expect("outbox wake lock poisoned")
-            .get(destination)
-            .is_some_and(|at| at.elapsed() < IN_FLIGHT_GRACE)
+        let mut unread = self.unread.lock().expect("outbox wake lock poisoned");
+        let Some(items) = unread.get_mut(destination) else {
+            return false;
+        };
+        items.retain(|_, at| at.elapsed() < IN_FLIGHT_GRACE);
+        !items.is_empty()
     }
 }

@@ -39,6 +39,7 @@ impl Task {
                 self.idle().await;
                 continue;
             }
+            services.outbox.observed(&self.destination, &txn.seqs);
             match sender.send_transaction(&self.destination, &txn).await {
                 Outcome::Retry(reason) => {
                     failures += 1;

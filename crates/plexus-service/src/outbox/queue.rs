@@ -62,7 +62,7 @@ impl Services {
             }
             let seq = self.outbox.next_seq(&self.db)?;
             batch.put::<FederationOutbox>(&(destination.to_owned(), seq), &Json(item.clone()))?;
-            self.outbox.mark(destination);
+            self.outbox.mark(destination, seq);
         }
         Ok(())
     }

@@ -258,3 +258,21 @@ async fn local_changes_queue_edus_for_the_servers_sharing_a_room() {
         .as_str()
         .is_some_and(|id| !id.is_empty()));
 }
+
+#[test]
+fn an_enqueued_item_not_yet_read_counts_as_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    assert!(!s.outbox.maybe_in_flight("a.example"));
+    let mut batch = s.db.batch();
+    s.outbox_enqueue(&mut batch, ["a.example"], &pdu_item(1))
+        .unwrap();
+    assert_eq!(s.outbox.take_woken(), ["a.example"]);
+    // The write has not landed: the queue looks empty, but the item is coming.
+    assert!(s.outbox_peek("a.example").unwrap().is_empty());
+    assert!(s.outbox.maybe_in_flight("a.example"));
+    s.db.write(batch).unwrap();
+    let txn = s.outbox_peek("a.example").unwrap();
+    s.outbox.observed("a.example", &txn.seqs);
+    assert!(!s.outbox.maybe_in_flight("a.example"));
+}
