@@ -544,3 +544,151 @@ async fn account_data_receipts_and_typing_follow_their_scope() {
     );
     assert_eq!(stopped["extensions"]["account_data"]["rooms"], json!({}));
 }
+
+#[tokio::test]
+async fn a_widened_required_state_sends_only_the_new_entries() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = alice
+        .create_room(json!({ "name": "wide", "topic": "about" }))
+        .await;
+    let narrow = list(json!([[0, 0]]), json!([["m.room.name", ""]]), 1);
+    let first = sliding(&alice, &narrow, None).await;
+    let wide = list(
+        json!([[0, 0]]),
+        json!([["m.room.name", ""], ["m.room.topic", ""]]),
+        1,
+    );
+    let second = sliding(&alice, &wide, Some(&pos(&first))).await;
+    let entry = &second["rooms"][&room];
+    assert!(entry.get("initial").is_none(), "{entry}");
+    let kinds: Vec<&Value> = entry["required_state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["type"])
+        .collect();
+    assert_eq!(kinds, vec![&json!("m.room.topic")], "{entry}");
+}
+
+#[tokio::test]
+async fn a_larger_timeline_limit_expands_the_timeline() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = named_room(&alice, "expand").await;
+    for body in ["a", "b", "c"] {
+        alice.send_text(&room, body).await;
+    }
+    let small = list(json!([[0, 0]]), json!([]), 1);
+    let first = sliding(&alice, &small, None).await;
+    assert_eq!(
+        first["rooms"][&room]["timeline"].as_array().unwrap().len(),
+        1
+    );
+    let mut subscribed = small.clone();
+    subscribed["room_subscriptions"] = json!({ room.clone(): { "timeline_limit": 3 } });
+    let second = sliding(&alice, &subscribed, Some(&pos(&first))).await;
+    let entry = &second["rooms"][&room];
+    assert_eq!(entry["unstable_expanded_timeline"], true, "{entry}");
+    let bodies: Vec<&Value> = entry["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["content"]["body"])
+        .collect();
+    assert_eq!(bodies, vec![&json!("a"), &json!("b"), &json!("c")]);
+}
+
+#[tokio::test]
+async fn a_left_room_is_sent_once_with_the_leave() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let room = named_room(&alice, "exit").await;
+    bob.join(&room).await;
+    let body = list(json!([[0, 9]]), json!([]), 5);
+    let first = sliding(&bob, &body, None).await;
+    assert_eq!(room_ids(&first), vec![room.clone()]);
+    bob.leave(&room).await;
+    let left = sliding(&bob, &body, Some(&pos(&first))).await;
+    let timeline = left["rooms"][&room]["timeline"]
+        .as_array()
+        .expect("timeline");
+    let last = timeline.last().unwrap();
+    assert_eq!(
+        (&last["type"], &last["content"]["membership"]),
+        (&json!("m.room.member"), &json!("leave"))
+    );
+    let after = sliding(&bob, &body, Some(&pos(&left))).await;
+    assert!(room_ids(&after).is_empty(), "{after}");
+    assert_eq!(after["lists"]["all"]["count"], 0);
+}
+
+#[tokio::test]
+async fn unnamed_rooms_get_heroes_and_counts() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let profile = format!("{V3}/profile/{}/displayname", path_segment(&bob.user_id));
+    bob.put(&profile, &json!({ "displayname": "Bob" }))
+        .await
+        .ok();
+    let room = alice.create_room(json!({ "preset": "public_chat" })).await;
+    bob.join(&room).await;
+    let response = sliding(&alice, &list(json!([[0, 0]]), json!([]), 1), None).await;
+    let entry = &response["rooms"][&room];
+    assert!(entry.get("name").is_none(), "{entry}");
+    assert_eq!(
+        entry["heroes"],
+        json!([{ "user_id": bob.user_id, "displayname": "Bob" }])
+    );
+    assert_eq!(entry["joined_count"], 2);
+    assert_eq!(entry["invited_count"], 0);
+}
+
+#[tokio::test]
+async fn notification_counts_rise_with_messages_and_fall_with_a_receipt() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let room = named_room(&alice, "counts").await;
+    bob.join(&room).await;
+    let body = list(json!([[0, 0]]), json!([]), 1);
+    let first = sliding(&alice, &body, None).await;
+    let event = bob.send_text(&room, "ping").await;
+    let unread = sliding(&alice, &body, Some(&pos(&first))).await;
+    assert_eq!(unread["rooms"][&room]["notification_count"], 1, "{unread}");
+    let receipt = room_path(&room, &format!("receipt/m.read/{}", path_segment(&event)));
+    alice.post(&receipt, &json!({})).await.ok();
+    let read = sliding(&alice, &body, Some(&pos(&unread))).await;
+    let entry = &read["rooms"][&room];
+    assert_eq!(entry["notification_count"], 0, "{read}");
+    assert_eq!(entry["timeline"], json!([]));
+}
+
+#[tokio::test]
+async fn long_polls_ignore_changes_the_connection_does_not_see() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let outside = named_room(&alice, "not encrypted").await;
+    let body = json!({ "lists": { "secret": {
+        "ranges": [[0, 9]], "timeline_limit": 1, "filters": { "is_encrypted": true }
+    } } });
+    let first = sliding(&alice, &body, None).await;
+    let sender = alice.clone();
+    let send = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sender.send_text(&outside, "unseen").await;
+    });
+    let started = Instant::now();
+    let answer = sliding_raw(&alice, &body, Some(&pos(&first)), 1500)
+        .await
+        .ok();
+    send.await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "woke for a room outside every list: {answer}"
+    );
+    assert!(room_ids(&answer).is_empty());
+    assert_eq!(pos(&answer), pos(&first));
+}
