@@ -46,3 +46,67 @@ fn alias_answers_need_a_room_id_and_default_to_the_alias_server() {
     assert_eq!(alias.servers.len(), 2);
     assert!(parse_alias(json!({"servers": []}), server("remote.example")).is_err());
 }
+
+/// Two servers on loopback: `a`'s users look up `b`'s profile, alias and
+/// keys through the client API's service calls, over signed HTTPS.
+mod over_the_wire {
+    use std::time::Duration;
+
+    use plexus_service::users::NewDevice;
+    use ruma::{OwnedRoomAliasId, OwnedUserId};
+    use serde_json::json;
+
+    use crate::testing::pair::pair;
+
+    #[tokio::test]
+    async fn profiles_aliases_and_keys_of_another_server() {
+        let pair = pair().await;
+        let (a, b) = (pair.a.services(), pair.b.services());
+        let alice = pair.a.user("alice").await;
+        let bob = pair.b.user("bob").await;
+        b.set_profile_field(
+            &bob,
+            plexus_service::profile::ProfileField::DisplayName,
+            Some("Bob".into()),
+        )
+        .await
+        .unwrap();
+        let (name, _) = a.profile_anywhere(&bob, None).await.unwrap();
+        assert_eq!(name.as_deref(), Some("Bob"));
+
+        let room = pair.b.public_room(&bob).await;
+        let alias: OwnedRoomAliasId = format!("#hall:{}", pair.b.name).try_into().unwrap();
+        b.add_alias(alias.as_str(), &room, &bob).unwrap();
+        let (room_id, servers) = a.resolve_alias_anywhere(&alias).await.unwrap().unwrap();
+        assert_eq!(room_id, room);
+        assert_eq!(servers[0].as_str(), pair.b.name);
+        let missing: OwnedRoomAliasId = format!("#nope:{}", pair.b.name).try_into().unwrap();
+        assert!(a.resolve_alias_anywhere(&missing).await.unwrap().is_none());
+
+        let device = NewDevice {
+            device_id: Some("BDEV".into()),
+            display_name: None,
+            refreshable: false,
+        };
+        b.login(&bob, device).unwrap();
+        let upload = json!({"one_time_keys": {"signed_curve25519:K1": {"key": "one"}}});
+        b.upload_keys(&bob, "BDEV", &upload).unwrap();
+        let claim = json!({ bob.as_str(): {"BDEV": "signed_curve25519"} });
+        let claimed = a
+            .claim_keys_federated(&claim, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(claimed["failures"], json!({}), "{claimed}");
+        let key = &claimed["one_time_keys"][bob.as_str()]["BDEV"]["signed_curve25519:K1"];
+        assert_eq!(key["key"], "one");
+
+        let nowhere: OwnedUserId = "@x:127.0.0.1:1".try_into().unwrap();
+        let query = json!({ bob.as_str(): [], nowhere.as_str(): [] });
+        let answer = a
+            .query_keys_federated(&alice, &query, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(answer["device_keys"][bob.as_str()].is_object(), "{answer}");
+        assert!(answer["failures"]["127.0.0.1:1"].is_object(), "{answer}");
+    }
+}
