@@ -105,6 +105,7 @@ impl From<PduRejection> for FederationError {
         match rejection {
             PduRejection::Service(e) => FederationError::Service(e),
             PduRejection::Auth(why) => FederationError::Forbidden(why),
+            PduRejection::NotFound(why) => FederationError::NotFound(why),
             PduRejection::UnknownRoom(room) => {
                 FederationError::NotFound(format!("this server is not in {room}"))
             }

@@ -49,6 +49,9 @@ pub enum PduRejection {
     Auth(String),
     #[error("could not fetch what the event needs: {0}")]
     Unavailable(String),
+    /// The other server does not know what we asked about.
+    #[error("not found: {0}")]
+    NotFound(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }

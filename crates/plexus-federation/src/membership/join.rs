@@ -28,19 +28,42 @@ pub async fn join_room(
     via: &[OwnedServerName],
     content: Value,
 ) -> Result<(), ServiceError> {
-    let mut last_error = String::from("no server to join through");
+    let mut last_error = None;
     for server in via.iter().take(MAX_CANDIDATES) {
         match join_through(federation, server, room_id, user, content.clone()).await {
             Ok(()) => return Ok(()),
             Err(e) => {
                 tracing::info!(%server, %room_id, "join through this server failed: {e}");
-                last_error = format!("{server}: {e}");
+                last_error = Some(e);
             }
         }
     }
-    Err(ServiceError::Remote(format!(
-        "could not join the room: {last_error}"
-    )))
+    Err(match last_error {
+        // The room's own answer (banned, invite only, unknown room) is the user's answer.
+        Some(PduRejection::Auth(why)) => ServiceError::Forbidden(why),
+        Some(PduRejection::NotFound(why)) => ServiceError::NotFound(why),
+        Some(other) => ServiceError::Remote(format!("could not join the room: {other}")),
+        None => ServiceError::not_found("no server to join the room through"),
+    })
+}
+
+/// A refusal by the remote server keeps its meaning: 403 is the auth rules
+/// speaking, 404 an unknown room; anything else means it could not help.
+pub(crate) fn refusal(e: crate::ClientError) -> PduRejection {
+    match &e {
+        crate::ClientError::Status {
+            status: 403, body, ..
+        } => PduRejection::Auth(
+            body["error"]
+                .as_str()
+                .unwrap_or("refused by the room's server")
+                .to_owned(),
+        ),
+        crate::ClientError::Status {
+            status: 404, body, ..
+        } => PduRejection::NotFound(body["error"].as_str().unwrap_or("unknown room").to_owned()),
+        _ => PduRejection::Unavailable(e.to_string()),
+    }
 }
 
 async fn join_through(
@@ -125,7 +148,7 @@ async fn make_join(
         .client
         .send(server.as_str(), Method::GET, &path, None)
         .await
-        .map_err(|e| PduRejection::Unavailable(e.to_string()))?;
+        .map_err(refusal)?;
     let version = answer["room_version"].as_str().unwrap_or("1");
     let version = RoomVersionId::try_from(version)
         .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
@@ -149,7 +172,7 @@ async fn send_join(
         .client
         .send(server.as_str(), Method::PUT, &path, Some(&body))
         .await
-        .map_err(|e| PduRejection::Unavailable(e.to_string()))
+        .map_err(refusal)
 }
 
 impl From<PduRejection> for ServiceError {

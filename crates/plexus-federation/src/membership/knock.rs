@@ -39,7 +39,7 @@ async fn knock_through(
     user: &UserId,
     content: Value,
 ) -> Result<(), PduRejection> {
-    let unavailable = |e: crate::ClientError| PduRejection::Unavailable(e.to_string());
+    let unavailable = super::join::refusal;
     let versions: Vec<String> = SUPPORTED_VERSIONS
         .iter()
         .map(|v| format!("ver={v}"))

@@ -64,7 +64,7 @@ async fn leave_through(
         encode(room_id.as_str()),
         encode(user.as_str())
     );
-    let unavailable = |e: crate::ClientError| PduRejection::Unavailable(e.to_string());
+    let unavailable = super::join::refusal;
     let answer = federation
         .client
         .send(server.as_str(), Method::GET, &path, None)
