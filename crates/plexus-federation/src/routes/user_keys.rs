@@ -1,7 +1,8 @@
 //! E2EE for other servers, about this server's users only:
 //! `GET /_matrix/federation/v1/user/devices/{userId}` (the device list with
 //! keys, display names and cross-signing keys), `POST /user/keys/query` and
-//! `POST /user/keys/claim`. User-signing keys never leave the server.
+//! `POST /user/keys/claim`. User-signing keys never leave the server. The
+//! device list's `stream_id` is that of the last `m.device_list_update` sent.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::{
     extract::{Path, State},
     Json,
 };
-use plexus_service::Services;
+use plexus_service::{tables::FederationDeviceListIds, Services};
 use ruma::{OwnedUserId, ServerName, UserId};
 use serde_json::{json, Map, Value};
 
@@ -22,6 +23,12 @@ pub async fn user_devices(
 ) -> Result<Json<Value>> {
     let services = &federation.services;
     let user = local_user(services, &user_id)?;
+    // The ID of the last `m.device_list_update` sent for the user, read before
+    // the devices: any later change comes with a higher ID the receiver applies.
+    let stream_id = services
+        .db
+        .get::<FederationDeviceListIds>(&user.to_string())?
+        .unwrap_or(0);
     let requester = requester_of(&auth.origin)?;
     let keys = services.query_keys(&requester, &json!({ user.as_str(): [] }))?;
     let mut devices = Vec::new();
@@ -37,8 +44,7 @@ pub async fn user_devices(
     }
     let mut answer = json!({
         "user_id": user,
-        // The stream only grows, so it orders versions of the list.
-        "stream_id": services.stream.current().max(1),
+        "stream_id": stream_id,
         "devices": devices,
     });
     for (field, from) in [
