@@ -692,3 +692,38 @@ async fn long_polls_ignore_changes_the_connection_does_not_see() {
     assert!(room_ids(&answer).is_empty());
     assert_eq!(pos(&answer), pos(&first));
 }
+
+#[tokio::test]
+async fn a_rejected_invite_sends_only_the_leave() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let room = named_room(&alice, "declined").await;
+    alice.invite(&room, &bob.user_id).await;
+    let body = list(json!([[0, 9]]), json!([["*", "*"]]), 5);
+    let invited = sliding(&bob, &body, None).await;
+    assert!(invited["rooms"][&room]["invite_state"].is_array());
+    alice.send_text(&room, "private chatter").await;
+    bob.leave(&room).await;
+    let rejected = sliding(&bob, &body, Some(&pos(&invited))).await;
+    let entry = &rejected["rooms"][&room];
+    assert_eq!(entry["required_state"], json!([]), "{entry}");
+    let timeline = entry["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 1, "{entry}");
+    assert_eq!(timeline[0]["content"]["membership"], "leave");
+}
+
+#[tokio::test]
+async fn a_new_bump_stamp_is_sent_even_without_a_timeline() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let room = named_room(&alice, "bumped").await;
+    let body = list(json!([[0, 9]]), json!([]), 0);
+    let first = sliding(&alice, &body, None).await;
+    let before = first["rooms"][&room]["bump_stamp"].as_u64().unwrap();
+    alice.send_text(&room, "bump").await;
+    let second = sliding(&alice, &body, Some(&pos(&first))).await;
+    let entry = &second["rooms"][&room];
+    assert!(entry["bump_stamp"].as_u64().unwrap() > before, "{second}");
+    assert_eq!(entry["timeline"], json!([]));
+}

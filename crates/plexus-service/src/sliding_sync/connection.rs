@@ -59,6 +59,9 @@ pub struct RoomSent {
     pub lazy_members: BTreeSet<String>,
     pub notification_count: u64,
     pub highlight_count: u64,
+    /// The `bump_stamp` sent: a room that moved is re-sent so clients re-sort.
+    #[serde(default)]
+    pub bump_stamp: u64,
 }
 
 /// The stored form of a [`Position`]: hundreds of rooms usually share a
@@ -83,6 +86,8 @@ struct StoredRoom {
     lazy_members: BTreeSet<String>,
     notification_count: u64,
     highlight_count: u64,
+    #[serde(default)]
+    bump_stamp: u64,
 }
 
 impl From<Position> for StoredPosition {
@@ -108,6 +113,7 @@ impl From<Position> for StoredPosition {
                 lazy_members: sent.lazy_members,
                 notification_count: sent.notification_count,
                 highlight_count: sent.highlight_count,
+                bump_stamp: sent.bump_stamp,
             };
             rooms.insert(room, stored);
         }
@@ -139,6 +145,7 @@ impl From<StoredPosition> for Position {
                     lazy_members: r.lazy_members,
                     notification_count: r.notification_count,
                     highlight_count: r.highlight_count,
+                    bump_stamp: r.bump_stamp,
                 };
                 (room, sent)
             })

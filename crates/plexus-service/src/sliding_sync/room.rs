@@ -1,11 +1,12 @@
 //! One room of a response. A room the client does not hold yet (or holds
 //! only as an invite) is sent whole (`initial`); a room it holds is sent
 //! only when something changed since the stream position it was last sent
-//! at: new events, changed wanted state, new counts. A larger
+//! at: new events, changed wanted state, new counts, a new `bump_stamp`. A larger
 //! `timeline_limit` than last time re-sends the timeline from the latest
 //! events (`unstable_expanded_timeline`).
 
 mod meta;
+mod outside;
 mod state;
 
 use std::collections::{BTreeSet, HashSet};
@@ -14,6 +15,7 @@ use plexus_storage::Direction;
 use ruma::{RoomId, UserId};
 use serde_json::{json, Map, Value};
 
+use self::state::StateOutcome;
 use super::{connection::RoomSent, lists::Candidate, request::RoomConfig};
 use crate::{
     filters::SyncFilter,
@@ -50,6 +52,36 @@ pub(crate) struct RoomUpdate {
     pub initial: bool,
 }
 
+/// The parts of a joined (or left) room's update, before deciding to send it.
+struct MemberRoom<'a> {
+    room_id: &'a RoomId,
+    joined: bool,
+    /// Events and state are read up to here (the leave, for a left room).
+    upto: u64,
+    initial: bool,
+    expanded: bool,
+    timeline: Timeline,
+    state: StateOutcome,
+    counts: (u64, u64),
+}
+
+impl MemberRoom<'_> {
+    /// Whether the client lacks anything of this: a new room, events,
+    /// state, counts, a new place in the order, or a new membership.
+    fn changed(&self, req: &RoomRequest<'_>) -> bool {
+        let Some(prev) = req.prev else {
+            return true;
+        };
+        self.initial
+            || self.expanded
+            || !self.timeline.events.is_empty()
+            || !self.state.events.is_empty()
+            || (prev.notification_count, prev.highlight_count) != self.counts
+            || prev.bump_stamp != req.candidate.bump_stamp
+            || prev.membership != req.candidate.membership.membership
+    }
+}
+
 impl Services {
     pub(crate) fn sliding_room(&self, req: &RoomRequest<'_>) -> Result<Option<RoomUpdate>> {
         if req.candidate.is_invite_or_knock() {
@@ -59,46 +91,16 @@ impl Services {
         }
     }
 
-    fn sliding_invited_room(&self, req: &RoomRequest<'_>) -> Result<Option<RoomUpdate>> {
-        let membership = &req.candidate.membership;
-        let sent = RoomSent {
-            stream: membership.stream,
-            membership: membership.membership.clone(),
-            required_state: req.config.required_state.clone(),
-            timeline_limit: req.config.timeline_limit,
-            ..RoomSent::default()
-        };
-        if req
-            .prev
-            .is_some_and(|p| p.membership == sent.membership && p.stream == sent.stream)
-        {
-            return Ok(None);
-        }
-        let stripped = self.stripped_state(&req.candidate.room, &membership.event_id)?;
-        let field = format!("{}_state", membership.membership);
-        let mut value = json!({
-            "initial": true,
-            field: stripped,
-            "bump_stamp": req.candidate.bump_stamp,
-            "is_dm": req.is_dm,
-        });
-        if let Some(name) = self.candidate_state(req.candidate, "m.room.name")? {
-            value["name"] = name["name"].clone();
-        }
-        if let Some(avatar) = self.candidate_state(req.candidate, "m.room.avatar")? {
-            value["avatar"] = avatar["url"].clone();
-        }
-        Ok(Some(RoomUpdate {
-            value,
-            sent,
-            initial: true,
-        }))
-    }
-
     /// A joined room, or one left or banned from (up to that event).
     fn sliding_member_room(&self, req: &RoomRequest<'_>) -> Result<Option<RoomUpdate>> {
-        let room_id = RoomId::parse(&req.candidate.room).map_err(ServiceError::internal)?;
         let membership = &req.candidate.membership;
+        let was_outside = req
+            .prev
+            .is_some_and(|p| matches!(p.membership.as_str(), "invite" | "knock"));
+        if was_outside && membership.membership != "join" {
+            return self.sliding_refused_room(req);
+        }
+        let room_id = RoomId::parse(&req.candidate.room).map_err(ServiceError::internal)?;
         let joined = membership.membership == "join";
         let upto = if joined {
             req.current
@@ -113,62 +115,75 @@ impl Services {
         let since = req.prev.filter(|_| !initial && !expanded).map(|p| p.stream);
         let timeline = self.sliding_timeline(&room_id, req, since, upto)?;
         let state = self.sliding_required_state(&room_id, req, initial, upto, &timeline)?;
-        let counts = if joined {
-            let counts = self.unread_counts(&room_id, req.user, membership.stream)?;
-            (counts.notify, counts.highlight)
-        } else {
-            (0, 0)
+        let counts = match joined {
+            true => self.unread_counts(&room_id, req.user, membership.stream)?,
+            false => Default::default(),
         };
-        let counts_changed = req
-            .prev
-            .is_none_or(|p| (p.notification_count, p.highlight_count) != counts);
-        let membership_changed = req
-            .prev
-            .is_some_and(|p| p.membership != membership.membership);
-        let changed = initial
-            || expanded
-            || counts_changed
-            || membership_changed
-            || !timeline.events.is_empty()
-            || !state.events.is_empty();
-        if !changed {
+        let parts = MemberRoom {
+            room_id: &room_id,
+            joined,
+            upto,
+            initial,
+            expanded,
+            timeline,
+            state,
+            counts: (counts.notify, counts.highlight),
+        };
+        if !parts.changed(req) {
             return Ok(None);
         }
+        self.member_room_update(req, parts).map(Some)
+    }
+
+    fn member_room_update(
+        &self,
+        req: &RoomRequest<'_>,
+        parts: MemberRoom<'_>,
+    ) -> Result<RoomUpdate> {
         let mut value = Map::new();
-        if initial {
+        if parts.initial {
             value.insert("initial".into(), json!(true));
             value.insert("is_dm".into(), json!(req.is_dm));
         }
-        if expanded {
+        if parts.expanded {
             value.insert("unstable_expanded_timeline".into(), json!(true));
         }
-        if initial || state.summary_changed {
-            self.insert_room_summary(&room_id, req, joined, &mut value)?;
+        if parts.initial || parts.state.summary_changed {
+            self.insert_room_summary(parts.room_id, req, parts.joined, &mut value)?;
         }
-        let num_live = self.num_live(&room_id, req.pos_stream, upto, timeline.events.len())?;
-        let prev_batch = timeline.first.map_or(upto, |(s, _)| s.saturating_sub(1));
-        value.insert("required_state".into(), json!(state.events));
+        let timeline = &parts.timeline;
+        let num_live = self.num_live(
+            parts.room_id,
+            req.pos_stream,
+            parts.upto,
+            timeline.events.len(),
+        )?;
+        let prev_batch = timeline
+            .first
+            .map_or(parts.upto, |(s, _)| s.saturating_sub(1));
+        value.insert("required_state".into(), json!(parts.state.events));
         value.insert("timeline".into(), json!(timeline.events));
         value.insert("limited".into(), json!(timeline.limited));
         value.insert("prev_batch".into(), json!(make_token(prev_batch)));
         value.insert("num_live".into(), json!(num_live));
         value.insert("bump_stamp".into(), json!(req.candidate.bump_stamp));
-        value.insert("notification_count".into(), json!(counts.0));
-        value.insert("highlight_count".into(), json!(counts.1));
+        value.insert("notification_count".into(), json!(parts.counts.0));
+        value.insert("highlight_count".into(), json!(parts.counts.1));
         let sent = RoomSent {
-            stream: upto,
-            membership: membership.membership.clone(),
+            stream: parts.upto,
+            membership: req.candidate.membership.membership.clone(),
             required_state: req.config.required_state.clone(),
             timeline_limit: req.config.timeline_limit,
-            lazy_members: remembered_lazy(req.prev, initial, &state.lazy_sent),
-            notification_count: counts.0,
-            highlight_count: counts.1,
+            lazy_members: remembered_lazy(req.prev, parts.initial, &parts.state.lazy_sent),
+            notification_count: parts.counts.0,
+            highlight_count: parts.counts.1,
+            bump_stamp: req.candidate.bump_stamp,
         };
-        Ok(Some(RoomUpdate {
+        Ok(RoomUpdate {
             value: Value::Object(value),
             sent,
-            initial,
-        }))
+            initial: parts.initial,
+        })
     }
 
     /// The latest `timeline_limit` visible events after `since` (all the
