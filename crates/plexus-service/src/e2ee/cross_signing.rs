@@ -137,7 +137,12 @@ impl Services {
         for (user, objects) in users {
             for (key_id, object) in objects.as_object().into_iter().flatten() {
                 match self.stage_signatures(&mut batch, requester, user, key_id, object) {
-                    Ok(count) => stored += count,
+                    Ok(count) => {
+                        stored += count;
+                        if count > 0 {
+                            self.outbox_own_key_signed(&mut batch, requester, user, key_id)?;
+                        }
+                    }
                     Err(e) => {
                         let failure =
                             json!({ "errcode": "M_INVALID_SIGNATURE", "error": e.to_string() });

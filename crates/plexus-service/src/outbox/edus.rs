@@ -127,6 +127,31 @@ impl Services {
         self.outbox_enqueue(batch, servers.iter().map(|s| s.as_str()), &item)
     }
 
+    /// After a local user signed one of their own keys (`key_id`, a device
+    /// ID or cross-signing key): an `m.device_list_update` without keys and
+    /// with an empty `prev_id`, which makes the receiver refetch the user's
+    /// devices (`/user/devices`) and so see the new signature.
+    pub(crate) fn outbox_own_key_signed(
+        &self,
+        batch: &mut Batch<'_>,
+        signer: &UserId,
+        user: &str,
+        key_id: &str,
+    ) -> Result<()> {
+        let servers = self.servers_sharing_rooms(signer)?;
+        if user != signer.as_str() || servers.is_empty() {
+            return Ok(());
+        }
+        let stream_id = self.outbox.next_seq(&self.db)?;
+        batch.put::<FederationDeviceListIds>(&signer.to_string(), &stream_id)?;
+        let content = json!({
+            "user_id": signer, "device_id": key_id, "stream_id": stream_id,
+            "prev_id": [], "deleted": false,
+        });
+        let item = edu("m.device_list_update", content);
+        self.outbox_enqueue(batch, servers.iter().map(|s| s.as_str()), &item)
+    }
+
     /// `m.signing_key_update` for a local user's new master / self-signing
     /// keys (the user-signing key is private to its owner).
     pub(crate) fn outbox_signing_keys(

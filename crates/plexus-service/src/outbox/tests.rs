@@ -276,3 +276,38 @@ fn an_enqueued_item_not_yet_read_counts_as_in_flight() {
     s.outbox.observed("a.example", &txn.seqs);
     assert!(!s.outbox.maybe_in_flight("a.example"));
 }
+
+#[tokio::test]
+async fn a_deleted_device_is_announced_to_the_servers_sharing_a_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let alice = s
+        .create_user("alice", Some("password123"), false)
+        .await
+        .unwrap();
+    let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
+    index(
+        &s,
+        &member_pdu(room_id.as_str(), "@bob:remote.example", "join", 1),
+    );
+    for _ in 0..2 {
+        let device = crate::users::NewDevice {
+            device_id: Some("PHONE".into()),
+            display_name: None,
+            refreshable: false,
+        };
+        s.login(&alice, device).unwrap();
+        s.delete_device(&alice, "PHONE").unwrap();
+    }
+    let edus = s.outbox_peek("remote.example").unwrap().edus;
+    assert_eq!(edus.len(), 2, "{edus:?}");
+    let (first, second) = (&edus[0]["content"], &edus[1]["content"]);
+    assert_eq!(edus[0]["edu_type"], "m.device_list_update");
+    assert_eq!(
+        (&first["device_id"], &first["deleted"]),
+        (&json!("PHONE"), &json!(true))
+    );
+    assert_eq!(first["prev_id"], json!([]));
+    assert_eq!(second["prev_id"], json!([first["stream_id"]]));
+    assert!(second["stream_id"].as_u64() > first["stream_id"].as_u64());
+}
