@@ -136,7 +136,7 @@ impl Services {
                     filtered.push(cand);
                 }
             }
-            let in_range = lists::in_ranges(&list.ranges, &filtered);
+            let in_range = lists::in_ranges(list.ranges.as_deref(), &filtered);
             for cand in &in_range {
                 wanted
                     .entry(cand.room.clone())

@@ -108,8 +108,14 @@ impl Services {
     }
 }
 
-/// The rooms at the positions the (inclusive) ranges cover.
-pub(crate) fn in_ranges<'a>(ranges: &[(u64, u64)], rooms: &[&'a Candidate]) -> Vec<&'a Candidate> {
+/// The rooms at the positions the (inclusive) ranges cover; all without ranges.
+pub(crate) fn in_ranges<'a>(
+    ranges: Option<&[(u64, u64)]>,
+    rooms: &[&'a Candidate],
+) -> Vec<&'a Candidate> {
+    let Some(ranges) = ranges else {
+        return rooms.to_vec();
+    };
     rooms
         .iter()
         .enumerate()

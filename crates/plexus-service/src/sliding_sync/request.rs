@@ -48,8 +48,9 @@ impl RoomConfig {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListRequest {
-    /// Inclusive index ranges into the sorted, filtered room list.
-    pub ranges: Vec<(u64, u64)>,
+    /// Inclusive index ranges into the sorted, filtered room list; absent
+    /// means the whole list.
+    pub ranges: Option<Vec<(u64, u64)>>,
     #[serde(flatten)]
     pub room: RoomConfig,
     pub filters: ListFilters,

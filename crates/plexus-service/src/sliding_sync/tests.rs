@@ -379,3 +379,20 @@ async fn a_device_keeps_at_most_ten_connections() {
     let newest = json!({ "conn_id": "c10" });
     sync(s, &alice, newest, Some(&positions[10])).await;
 }
+
+#[tokio::test]
+async fn a_list_without_ranges_covers_every_room() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    for name in ["a", "b", "c"] {
+        named_room(s, &alice, name).await;
+    }
+    let body = json!({ "lists": { "all": { "timeline_limit": 0 } } });
+    let response = sync(s, &alice, body, None).await;
+    assert_eq!(response["rooms"].as_object().unwrap().len(), 3);
+    let body = json!({ "lists": { "none": { "ranges": [], "timeline_limit": 0 } } });
+    let response = sync(s, &alice, body, None).await;
+    assert_eq!(response["rooms"], json!({}));
+    assert_eq!(response["lists"]["none"]["count"], 3);
+}
