@@ -184,3 +184,135 @@ async fn missing_prev_events_are_fetched_before_the_new_event() {
     };
     assert!(order(&first) < order(&second) && order(&second) < order(&third));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_allowed_before_but_not_by_the_current_state_is_soft_failed() {
+    let j = joined().await;
+    let b = j.pair.b.services();
+    let eve = j.pair.b.user("eve").await;
+    b.join_room(&j.room, &eve, None, &[]).await.unwrap();
+    let eve_joined = b.member_event_of(&j.room, &eve);
+    j.deliver(eve_joined.json.clone()).await.unwrap();
+    let ban = b
+        .set_membership(&j.room, &j.bob, &eve, "ban", None)
+        .await
+        .map(|_| b.member_event_of(&j.room, &eve))
+        .unwrap();
+    j.deliver(ban.json.clone()).await.unwrap();
+    // eve's message forks from before the ban: allowed there, not now.
+    let power = b
+        .current_state_event(&j.room, "m.room.power_levels", "")
+        .unwrap()
+        .unwrap();
+    let rules = plexus_service::events::rules_for("12").unwrap();
+    let late = PduTemplate {
+        room_id: Some(j.room.clone()),
+        sender: eve.clone(),
+        kind: "m.room.message".into(),
+        content: json!({"msgtype": "m.text", "body": "sent before I saw the ban"}),
+        state_key: None,
+        prev_events: vec![eve_joined.event_id.clone()],
+        auth_events: vec![power.event_id.clone(), eve_joined.event_id.clone()],
+        depth: eve_joined.depth + 1,
+        origin_server_ts: now_millis(),
+    }
+    .sign(&rules, &b.key)
+    .unwrap();
+    j.deliver(late.json.clone()).await.unwrap();
+    let meta = j.a().event_meta(late.event_id.as_str()).unwrap().unwrap();
+    assert!(meta.soft_failed && !meta.rejected, "{meta:?}");
+    assert!(!in_timeline(j.a(), &late));
+    let room = j.a().room_record(&j.room).unwrap().unwrap();
+    assert!(!room
+        .forward_extremities
+        .contains(&late.event_id.to_string()));
+}
+
+trait MemberEvent {
+    fn member_event_of(&self, room: &ruma::RoomId, user: &ruma::UserId) -> Pdu;
+}
+
+impl MemberEvent for Services {
+    fn member_event_of(&self, room: &ruma::RoomId, user: &ruma::UserId) -> Pdu {
+        let pdu = self
+            .current_state_event(room, "m.room.member", user.as_str())
+            .unwrap()
+            .unwrap();
+        (*pdu).clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_transaction_is_answered_from_storage_without_reprocessing() {
+    let j = joined().await;
+    let message = j.message_on_b("once").await;
+    let pdu = serde_json::to_value(CanonicalJsonValue::Object(message.json.clone())).unwrap();
+    let client = &j.pair.b.federation.client;
+    let a = &j.pair.a.name;
+    let send = |txn: &'static str, pdus: Vec<serde_json::Value>| {
+        let body = json!({"origin": j.pair.b.name, "origin_server_ts": now_millis(), "pdus": pdus});
+        async move {
+            let path = format!("/_matrix/federation/v1/send/{txn}");
+            client
+                .send(a, http::Method::PUT, &path, Some(&body))
+                .await
+                .unwrap()
+        }
+    };
+    let first = send("t1", vec![pdu]).await;
+    let expected = json!({"pdus": {message.event_id.to_string(): {}}});
+    assert_eq!(first, expected);
+    // The same ID with other content gets the stored answer: nothing is reprocessed.
+    assert_eq!(send("t1", vec![]).await, expected);
+    assert_eq!(send("t2", vec![]).await, json!({"pdus": {}}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_state_on_two_servers_is_resolved_and_the_next_event_merges_the_fork() {
+    let j = joined().await;
+    let rename = |user: &OwnedUserId, name: &str| {
+        NewEvent::state(
+            "m.room.member",
+            user.as_str(),
+            json!({"membership": "join", "displayname": name}),
+        )
+    };
+    let a_side = j
+        .a()
+        .append_event(&j.room, &j.alice, rename(&j.alice, "Alice 2"))
+        .await
+        .unwrap();
+    let b = j.pair.b.services();
+    let b_side = b
+        .append_event(&j.room, &j.bob, rename(&j.bob, "Bob 2"))
+        .await
+        .unwrap();
+    j.deliver(b_side.json.clone()).await.unwrap();
+    let room = j.a().room_record(&j.room).unwrap().unwrap();
+    let mut tips = room.forward_extremities.clone();
+    tips.sort();
+    let mut expected = vec![a_side.event_id.to_string(), b_side.event_id.to_string()];
+    expected.sort();
+    assert_eq!(tips, expected, "both sides of the fork are extremities");
+    let name = |user: &OwnedUserId| {
+        j.a()
+            .member_event_of(&j.room, user)
+            .content_str("displayname")
+    };
+    assert_eq!(name(&j.alice).as_deref(), Some("Alice 2"));
+    assert_eq!(
+        name(&j.bob).as_deref(),
+        Some("Bob 2"),
+        "resolved, not overwritten"
+    );
+    let next = j
+        .a()
+        .append_event(
+            &j.room,
+            &j.alice,
+            NewEvent::message("m.room.message", json!({"body": "merge"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.prev_events.len(), 2, "the next event cites both sides");
+}
