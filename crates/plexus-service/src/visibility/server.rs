@@ -47,43 +47,25 @@ impl Services {
         if own_member_event {
             return Ok(true);
         }
+        // Users who were ever in the room have a membership row; a server
+        // without any has nothing more to see.
+        let users = self.server_members(&pdu.room_id, server)?;
         let invited_counts = before == "invited" || after.as_deref() == Some("invited");
-        for membership in self.server_memberships_in_group(meta.state_before, server)? {
-            if membership == "join" || (membership == "invite" && invited_counts) {
-                return Ok(true);
+        for user in &users {
+            let membership = self
+                .state_event_in_group(meta.state_before, "m.room.member", user.as_str())?
+                .and_then(|member| member.content_str("membership"));
+            match membership.as_deref() {
+                Some("join") => return Ok(true),
+                Some("invite") if invited_counts => return Ok(true),
+                _ => {}
             }
         }
         if before == "shared" || after.as_deref() == Some("shared") {
-            return self.server_joined_after(server, pdu, meta);
-        }
-        Ok(false)
-    }
-
-    /// The memberships of `server`'s users in a state group.
-    fn server_memberships_in_group(&self, group: u64, server: &ServerName) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for (&short_key, &short_event) in self.state_group(group)?.iter() {
-            let (kind, state_key) = self.state_key_of(short_key)?;
-            if kind != "m.room.member" || !user_of_server(&state_key, server) {
-                continue;
-            }
-            if let Some(pdu) = self.pdu(&self.event_id_of(short_event)?)? {
-                out.extend(pdu.content_str("membership"));
-            }
-        }
-        Ok(out)
-    }
-
-    /// `shared`: one of `server`'s users joined the room at some point after the event.
-    fn server_joined_after(
-        &self,
-        server: &ServerName,
-        pdu: &Pdu,
-        meta: &EventMetaRecord,
-    ) -> Result<bool> {
-        for user in self.server_members(&pdu.room_id, server)? {
-            if self.joined_after(&user, pdu, meta)? {
-                return Ok(true);
+            for user in &users {
+                if self.joined_after(user, pdu, meta)? {
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
@@ -109,14 +91,13 @@ impl Services {
         Ok(out)
     }
 
-    /// Whether `server` has a joined member in the room now.
+    /// Whether `server` has a joined member in the room now (one seek in
+    /// `federation_room_servers` for another server).
     pub fn server_in_room(&self, room_id: &RoomId, server: &ServerName) -> Result<bool> {
-        for user in self.server_members(room_id, server)? {
-            if self.is_joined(room_id, &user)? {
-                return Ok(true);
-            }
+        if self.is_local_server(server) {
+            return self.has_local_member(room_id);
         }
-        Ok(false)
+        self.room_has_server(room_id.as_str(), server)
     }
 
     /// The servers with joined members in the room, this server first if it is one.
@@ -133,10 +114,6 @@ impl Services {
         servers.sort_by_key(|s| (s != self.server_name(), s.clone()));
         Ok(servers)
     }
-}
-
-fn user_of_server(user: &str, server: &ServerName) -> bool {
-    UserId::parse(user).is_ok_and(|user| user.server_name() == server)
 }
 
 #[cfg(test)]
