@@ -12,6 +12,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 if [ "${PLEXUS_NEEDS_NODE:-0}" = 1 ]; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  # The cross-server E2EE test makes its test CA and certificates with it.
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

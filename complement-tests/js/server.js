@@ -24,7 +24,7 @@ export function plexusBinary() {
   return found;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -36,7 +36,7 @@ function freePort() {
 }
 
 /** The environment without inherited PLEXUS_* (the server rejects unknown ones). */
-function serverEnv(port, dataDir) {
+function serverEnv(port, dataDir, extraEnv = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PLEXUS_")));
   return {
     ...env,
@@ -46,6 +46,7 @@ function serverEnv(port, dataDir) {
     PLEXUS_REGISTRATION: "open",
     PLEXUS_RATE_LIMITS: "off",
     PLEXUS_LOG_LEVEL: "warn",
+    ...extraEnv,
   };
 }
 
@@ -67,10 +68,10 @@ async function waitReady(baseUrl, child, logPath) {
 }
 
 /** Spawns `plexus serve` and waits until it answers; returns the child and its exit promise. */
-async function launch({ config, port, dataDir, logPath }) {
+async function launch({ config, port, dataDir, logPath, extraEnv }) {
   const log = openSync(logPath, "a");
   const child = spawn(plexusBinary(), ["serve", "--config", config], {
-    env: serverEnv(port, dataDir),
+    env: serverEnv(port, dataDir, extraEnv),
     stdio: ["ignore", log, log],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -95,14 +96,16 @@ async function terminate({ child, exited }) {
 /**
  * Starts plexus; resolves to { baseUrl, stop, restart, log }. `restart`
  * stops it gracefully and starts it again on the same port and data.
+ * `extraEnv` adds or overrides PLEXUS_* settings (e.g. federation).
  */
-export async function startServer() {
+export async function startServer({ extraEnv = {} } = {}) {
   const root = mkdtempSync(join(tmpdir(), "plexus-js-"));
   const setup = {
     config: join(root, "config.toml"),
     logPath: join(root, "server.log"),
     dataDir: join(root, "data"),
     port: await freePort(),
+    extraEnv,
   };
   writeFileSync(setup.config, "");
   let running = await launch(setup);
