@@ -1,0 +1,146 @@
+//! Queries between servers that need no shared room (see
+//! `complement_tests::federation`): a user of `b` resolves an alias of `a`,
+//! lists `a`'s public rooms, and queries and claims the E2EE keys of a user
+//! of `a`, all through `b`'s client API. `a` serves, `b` asks.
+//!
+//! Device keys carry real ed25519 signatures (`ed25519-dalek`) over
+//! canonical JSON, as in `e2ee_keys.rs`.
+
+use base64::Engine;
+use complement_tests::encode::{path_segment, query_value};
+use complement_tests::federation::{Federation, Kind};
+use complement_tests::federation_scenario;
+use complement_tests::{json, Client, Value};
+use ed25519_dalek::{Signer, SigningKey};
+
+const V3: &str = "/_matrix/client/v3";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+}
+
+/// Canonical JSON: object keys sorted, no insignificant whitespace.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), canonical(v)))
+                .collect();
+            format!("{{{}}}", parts.join(","))
+        }
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", parts.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The device's signing key (one device per test server).
+fn device_key() -> SigningKey {
+    SigningKey::from_bytes(&[7; 32])
+}
+
+/// `value` signed by `client`'s device key.
+fn signed(client: &Client, mut value: Value) -> Value {
+    let signature = b64(&device_key().sign(canonical(&value).as_bytes()).to_bytes());
+    let key_id = format!("ed25519:{}", client.device_id);
+    value["signatures"] = json!({ &client.user_id: { key_id: signature } });
+    value
+}
+
+/// Device keys of `client`'s device, self-signed.
+fn device_keys(client: &Client) -> Value {
+    let device = &client.device_id;
+    let keys = json!({
+        "user_id": client.user_id,
+        "device_id": device,
+        "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+        "keys": {
+            format!("curve25519:{device}"): "Y3VydmUyNTUxOS1wdWJsaWM",
+            format!("ed25519:{device}"): b64(&device_key().verifying_key().to_bytes()),
+        },
+    });
+    signed(client, keys)
+}
+
+/// A room of alice's on `a`, published, under `#<name>:<a>`; returns its ID and alias.
+async fn published_room(fed: &Federation, alice: &Client, name: &str) -> (String, String) {
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "name": name, "room_alias_name": name}))
+        .await;
+    let visibility = format!("{V3}/directory/list/room/{}", path_segment(&room));
+    alice
+        .put(&visibility, &json!({"visibility": "public"}))
+        .await
+        .ok();
+    (room, format!("#{name}:{}", fed.a.server_name()))
+}
+
+async fn alias_and_public_rooms(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let (room, alias) = published_room(&fed, &alice, "hall").await;
+    let path = format!("{V3}/directory/room/{}", path_segment(&alias));
+    let body = bob.get(&path).await.ok();
+    assert_eq!(body["room_id"], room.as_str(), "{body}");
+    let servers = body["servers"].as_array().expect("servers");
+    assert!(servers.contains(&json!(fed.a.server_name())), "{body}");
+    let missing = format!("#nope:{}", fed.a.server_name());
+    let path = format!("{V3}/directory/room/{}", path_segment(&missing));
+    bob.get(&path).await.assert_error(404, "M_NOT_FOUND");
+
+    if b == Kind::Synapse {
+        // Plexus's client API lists only its own rooms; Synapse asks `a`'s /publicRooms.
+        let path = format!(
+            "{V3}/publicRooms?server={}",
+            query_value(fed.a.server_name())
+        );
+        let body = bob.get(&path).await.ok();
+        let chunk = body["chunk"].as_array().expect("chunk");
+        assert!(
+            chunk.iter().any(|r| r["room_id"] == room.as_str()),
+            "{body}"
+        );
+    }
+}
+
+federation_scenario!(
+    alias_and_public_rooms,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+async fn keys_of_a_remote_user(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let upload = json!({
+        "device_keys": device_keys(&alice),
+        "one_time_keys": {"signed_curve25519:AAAAAQ": signed(&alice, json!({"key": "b25lLXRpbWU"}))},
+    });
+    alice.post(&format!("{V3}/keys/upload"), &upload).await.ok();
+
+    let query = json!({"device_keys": {&alice.user_id: []}});
+    let answer = bob.post(&format!("{V3}/keys/query"), &query).await.ok();
+    let device = &answer["device_keys"][&alice.user_id][&alice.device_id];
+    assert_eq!(device["keys"], upload["device_keys"]["keys"], "{answer}");
+    let failures = answer["failures"].as_object().map_or(0, |f| f.len());
+    assert_eq!(failures, 0, "{answer}");
+
+    let claim = json!({"one_time_keys": {&alice.user_id: {&alice.device_id: "signed_curve25519"}}});
+    let answer = bob.post(&format!("{V3}/keys/claim"), &claim).await.ok();
+    let keys = &answer["one_time_keys"][&alice.user_id][&alice.device_id];
+    assert_eq!(
+        keys["signed_curve25519:AAAAAQ"]["key"], "b25lLXRpbWU",
+        "{answer}"
+    );
+}
+
+federation_scenario!(
+    keys_of_a_remote_user,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
