@@ -25,6 +25,11 @@ type Seen = Arc<Mutex<Vec<(String, Value)>>>;
 
 /// A peer whose `/send` fails `failures` times with a 500, then answers 200.
 async fn flaky_peer(failures: usize) -> (TlsPeer, Seen) {
+    peer_failing_with(failures, StatusCode::INTERNAL_SERVER_ERROR).await
+}
+
+/// A peer whose `/send` answers `status` `failures` times, then 200.
+async fn peer_failing_with(failures: usize, status: StatusCode) -> (TlsPeer, Seen) {
     let seen: Seen = Arc::default();
     let calls = Arc::new(AtomicUsize::new(0));
     let record = seen.clone();
@@ -35,7 +40,7 @@ async fn flaky_peer(failures: usize) -> (TlsPeer, Seen) {
             async move {
                 record.lock().unwrap().push((txn, body));
                 if calls.fetch_add(1, Ordering::SeqCst) < failures {
-                    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({})))
+                    (status, Json(json!({ "errcode": "M_UNKNOWN" })))
                 } else {
                     (StatusCode::OK, Json(json!({ "pdus": {} })))
                 }
@@ -185,5 +190,19 @@ async fn a_dead_peer_does_not_delay_the_others() {
     }
     assert_eq!(seen.lock().unwrap().len(), 3);
     assert!(!queue_empty(&s.services, &dead), "kept for later");
+    let _ = s.stop.send(true);
+}
+
+#[tokio::test]
+async fn a_definitive_refusal_drops_the_transaction_instead_of_blocking_the_queue() {
+    let (peer, seen) = peer_failing_with(1, StatusCode::BAD_REQUEST).await;
+    let s = setup(peer.ca(), 60_000); // a retry would not come within the test
+    s.sender.start(s.stop.subscribe());
+    enqueue(&s.services, &peer.name, 1);
+    eventually("dropped", || queue_empty(&s.services, &peer.name)).await;
+    enqueue(&s.services, &peer.name, 2);
+    eventually("next delivered", || seen.lock().unwrap().len() == 2).await;
+    eventually("acknowledged", || queue_empty(&s.services, &peer.name)).await;
+    assert_eq!(seen.lock().unwrap()[1].1["pdus"][0]["content"]["n"], 2);
     let _ = s.stop.send(true);
 }
