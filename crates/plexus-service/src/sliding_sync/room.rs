@@ -113,8 +113,13 @@ impl Services {
                 .prev
                 .is_some_and(|p| req.config.timeline_limit > p.timeline_limit);
         let since = req.prev.filter(|_| !initial && !expanded).map(|p| p.stream);
-        let timeline = self.sliding_timeline(&room_id, req, since, upto)?;
-        let state = self.sliding_required_state(&room_id, req, initial, upto, &timeline)?;
+        let (timeline, state) = if self.quiet_since(&room_id, req, since)? {
+            (Timeline::default(), StateOutcome::default())
+        } else {
+            let timeline = self.sliding_timeline(&room_id, req, since, upto)?;
+            let state = self.sliding_required_state(&room_id, req, initial, upto, &timeline)?;
+            (timeline, state)
+        };
         let counts = match joined {
             true => self.unread_counts(&room_id, req.user, membership.stream)?,
             false => Default::default(),
@@ -186,6 +191,25 @@ impl Services {
         })
     }
 
+    /// No event since `since` and the same `required_state`: nothing of the
+    /// timeline or state can be new (the common case on a long-poll).
+    fn quiet_since(
+        &self,
+        room_id: &RoomId,
+        req: &RoomRequest<'_>,
+        since: Option<u64>,
+    ) -> Result<bool> {
+        let (Some(since), Some(prev)) = (since, req.prev) else {
+            return Ok(false);
+        };
+        if prev.required_state != req.config.required_state {
+            return Ok(false);
+        }
+        Ok(self
+            .room_record(room_id)?
+            .is_some_and(|room| room.last_stream <= since))
+    }
+
     /// The latest `timeline_limit` visible events after `since` (all the
     /// latest when `since` is `None`), through classic sync's timeline.
     fn sliding_timeline(
@@ -196,12 +220,7 @@ impl Services {
         upto: u64,
     ) -> Result<Timeline> {
         if req.config.timeline_limit == 0 {
-            return Ok(Timeline {
-                events: vec![],
-                first: None,
-                limited: false,
-                senders: BTreeSet::new(),
-            });
+            return Ok(Timeline::default());
         }
         let mut params = SyncParams {
             filter: SyncFilter::default(),

@@ -27,6 +27,7 @@ pub(crate) struct RoomSync<'a> {
     pub ignored: &'a std::collections::HashSet<String>,
 }
 
+#[derive(Default)]
 pub(crate) struct Timeline {
     pub(crate) events: Vec<Value>,
     /// Stream position and state group before the first event.

@@ -17,6 +17,7 @@ use crate::{
 /// Types whose change alters the room's name, avatar, heroes or counts.
 const SUMMARY_TYPES: &[&str] = &["m.room.name", "m.room.avatar", "m.room.member"];
 
+#[derive(Default)]
 pub(crate) struct StateOutcome {
     pub events: Vec<Value>,
     /// Name, avatar or membership changed: the summary fields are re-sent.
