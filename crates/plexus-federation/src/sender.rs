@@ -86,6 +86,9 @@ impl Sender {
     /// move of the global stream, which follows every event write).
     async fn dispatch(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut stream = self.services.stream.subscribe();
+        if let Err(e) = self.services.index_room_servers_once() {
+            tracing::error!(error = %e, "cannot index the servers of rooms");
+        }
         match self.services.outbox_destinations() {
             Ok(pending) => pending.iter().for_each(|d| self.poke(d, &stop)),
             Err(e) => tracing::error!(error = %e, "cannot read the federation send queue"),

@@ -10,11 +10,17 @@
 use std::collections::BTreeSet;
 
 use plexus_core::Pdu;
-use plexus_storage::{Batch, Direction};
+use plexus_storage::{Batch, Direction, Json};
 use ruma::{OwnedServerName, ServerName, UserId};
 
 use super::{queue::past_prefix, OutboxItem};
-use crate::{tables::FederationRoomServers, Result, Services};
+use crate::{
+    tables::{Counters, FederationRoomServers, RoomMembers},
+    Result, Services,
+};
+
+/// `counters` key set once `federation_room_servers` has been built from `room_members`.
+const ROOM_SERVERS_BUILT: &str = "federation_room_servers_built";
 
 impl Services {
     /// Keeps `federation_room_servers` in step with a membership event of a
@@ -40,6 +46,30 @@ impl Services {
         } else {
             batch.delete::<FederationRoomServers>(&key)?;
         }
+        Ok(())
+    }
+
+    /// Fills `federation_room_servers` from `room_members` once per data
+    /// directory: rooms joined before the table existed. Later memberships
+    /// are indexed as they are stored.
+    pub fn index_room_servers_once(&self) -> Result<()> {
+        let marker = ROOM_SERVERS_BUILT.to_owned();
+        if self.db.contains::<Counters>(&marker)? {
+            return Ok(());
+        }
+        let mut batch = self.db.batch();
+        for row in self.db.scan::<RoomMembers, _>(&(), Direction::Forward)? {
+            let ((room, user), Json(member)) = row?;
+            let Ok(user_id) = UserId::parse(&user) else {
+                continue;
+            };
+            if member.membership == "join" && user_id.server_name() != self.server_name() {
+                let server = user_id.server_name().to_string();
+                batch.put::<FederationRoomServers>(&(room, server, user), &())?;
+            }
+        }
+        batch.put::<Counters>(&marker, &1)?;
+        self.db.write(batch)?;
         Ok(())
     }
 

@@ -311,3 +311,38 @@ async fn a_deleted_device_is_announced_to_the_servers_sharing_a_room() {
     assert_eq!(second["prev_id"], json!([first["stream_id"]]));
     assert!(second["stream_id"].as_u64() > first["stream_id"].as_u64());
 }
+
+#[test]
+fn room_servers_are_built_once_from_existing_memberships() {
+    use crate::{records::MembershipRecord, tables::RoomMembers};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let member = |membership: &str| {
+        plexus_storage::Json(MembershipRecord {
+            membership: membership.into(),
+            event_id: "$m".into(),
+            stream: 1,
+        })
+    };
+    let rows = [
+        ("@a:one.example", "join"),
+        ("@b:two.example", "leave"),
+        ("@me:localhost", "join"),
+    ];
+    for (user, membership) in rows {
+        let key = ("!r:localhost".to_owned(), user.to_owned());
+        s.db.put::<RoomMembers>(&key, &member(membership)).unwrap();
+    }
+    s.index_room_servers_once().unwrap();
+    assert_eq!(
+        names(s.room_servers("!r:localhost").unwrap()),
+        ["one.example"]
+    );
+    // Only once: later changes come from the membership events themselves.
+    index(
+        &s,
+        &member_pdu("!r:localhost", "@a:one.example", "leave", 1),
+    );
+    s.index_room_servers_once().unwrap();
+    assert!(s.room_servers("!r:localhost").unwrap().is_empty());
+}
