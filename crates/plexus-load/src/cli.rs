@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::scenarios::federation::FedScenario;
 use crate::scenarios::Scenario;
 
 /// Load generator and benchmark harness for Matrix homeservers (client-server API only).
@@ -95,6 +96,37 @@ pub enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
         joiners: u64,
     },
+    /// Federation delivery latency: a user on --url sends, one on --peer-url receives in /sync.
+    FedLatency {
+        #[command(flatten)]
+        common: Common,
+        /// Client API base URL of the receiving server (federating with --url).
+        #[arg(long)]
+        peer_url: String,
+        /// Measured messages, sent one at a time.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        messages: u64,
+        /// Messages sent first and not measured.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=1000))]
+        warmup: u64,
+        /// Pause after each arrival before the next send, in milliseconds.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=60000))]
+        gap_ms: u64,
+        /// Seconds to wait for one message before counting it lost.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        per_message_timeout: u64,
+    },
+    /// Time for a user on each --peer-url to join a room of --members users on --url.
+    FedJoin {
+        #[command(flatten)]
+        common: Common,
+        /// Client API base URL of a joining server (repeat for several, measured in order).
+        #[arg(long, required = true)]
+        peer_url: Vec<String>,
+        /// Members of the room on --url, its creator included.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        members: u64,
+    },
     /// Wait until a server answers /versions; print milliseconds since --since-unix-ns.
     WaitReady {
         /// Base URL of the homeserver.
@@ -176,9 +208,49 @@ impl Command {
                     joiners: as_usize(joiners),
                 },
             )),
+            Command::FedLatency {
+                common,
+                peer_url,
+                messages,
+                warmup,
+                gap_ms,
+                per_message_timeout,
+            } => {
+                let scenario = FedScenario::Latency {
+                    peer_url,
+                    messages: as_usize(messages),
+                    warmup: as_usize(warmup),
+                    gap: Duration::from_millis(gap_ms),
+                    per_message_timeout: Duration::from_secs(per_message_timeout),
+                };
+                Ok(federation(common, scenario))
+            }
+            Command::FedJoin {
+                common,
+                peer_url,
+                members,
+            } => {
+                let scenario = FedScenario::Join {
+                    peer_urls: peer_url,
+                    members: as_usize(members),
+                };
+                Ok(federation(common, scenario))
+            }
             other => Err(Box::new(other)),
         }
     }
+}
+
+/// A federation scenario with the peers held to the same loopback rule as `--url`.
+fn federation(common: Common, scenario: FedScenario) -> (Common, Scenario) {
+    let allow_non_loopback = common.allow_non_loopback;
+    (
+        common,
+        Scenario::Federation {
+            scenario,
+            allow_non_loopback,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -196,6 +268,50 @@ mod tests {
             Scenario::Chat {
                 users: 3,
                 messages: 20,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn parses_the_federation_scenarios() {
+        let cli = Cli::try_parse_from([
+            "plexus-load",
+            "fed-join",
+            "--peer-url",
+            "http://127.0.0.1:2",
+            "--peer-url",
+            "http://127.0.0.1:3",
+            "--members",
+            "10",
+        ])
+        .unwrap();
+        let (_, scenario) = cli.command.into_scenario().unwrap();
+        let Scenario::Federation {
+            scenario: FedScenario::Join { peer_urls, members },
+            ..
+        } = scenario
+        else {
+            panic!("not fed-join: {scenario:?}");
+        };
+        assert_eq!((peer_urls.len(), members), (2, 10));
+        assert!(Cli::try_parse_from(["plexus-load", "fed-join"]).is_err());
+        let cli = Cli::try_parse_from([
+            "plexus-load",
+            "fed-latency",
+            "--peer-url",
+            "http://127.0.0.1:2",
+        ])
+        .unwrap();
+        let (_, scenario) = cli.command.into_scenario().unwrap();
+        assert!(matches!(
+            scenario,
+            Scenario::Federation {
+                scenario: FedScenario::Latency {
+                    messages: 200,
+                    warmup: 5,
+                    ..
+                },
                 ..
             }
         ));

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 use url::Url;
 
+pub mod federation;
+
 /// An authenticated user.
 #[derive(Debug, Clone)]
 pub struct Session {

@@ -1,6 +1,7 @@
 //! The scenarios and what they share: the run context and user set-up helpers.
 
 pub mod chat;
+pub mod federation;
 pub mod initial_sync;
 pub mod phase;
 pub mod register;
@@ -56,6 +57,13 @@ pub enum Scenario {
         /// Users joining each room.
         joiners: usize,
     },
+    /// See [`federation`]: two servers or more, through their client APIs.
+    Federation {
+        /// Which federation scenario, with its parameters.
+        scenario: federation::FedScenario,
+        /// Whether peers outside loopback are allowed (as for `--url`).
+        allow_non_loopback: bool,
+    },
 }
 
 /// What every scenario runs with.
@@ -110,6 +118,10 @@ pub async fn run(ctx: &Ctx, scenario: &Scenario) -> Result<Report> {
             events,
         } => initial_sync::run(ctx, *rooms, *members, *events).await,
         Scenario::Rooms { rooms, joiners } => rooms::run(ctx, *rooms, *joiners).await,
+        Scenario::Federation {
+            scenario,
+            allow_non_loopback,
+        } => federation::run(ctx, scenario, *allow_non_loopback).await,
     }
 }
 
