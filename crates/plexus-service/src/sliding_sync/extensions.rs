@@ -30,7 +30,7 @@ pub(crate) struct ExtensionsOutcome {
 }
 
 /// `lists` and `rooms` absent (or `*`) select every list and every subscription.
-fn scoped_rooms(ext: &ScopedExtension, scope: &ExtensionScope<'_>) -> BTreeSet<String> {
+pub(super) fn scoped_rooms(ext: &ScopedExtension, scope: &ExtensionScope<'_>) -> BTreeSet<String> {
     let mut rooms = BTreeSet::new();
     let all =
         |names: &Option<Vec<String>>| names.as_ref().is_none_or(|n| n.iter().any(|x| x == "*"));

@@ -396,3 +396,37 @@ async fn a_list_without_ranges_covers_every_room() {
     assert_eq!(response["rooms"], json!({}));
     assert_eq!(response["lists"]["none"]["count"], 3);
 }
+
+fn names(list: &[&str]) -> Option<Vec<String>> {
+    Some(list.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn lists_and_rooms_select_the_rooms_an_extension_covers() {
+    let lists: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::from([
+            ("dms".to_owned(), vec!["!dm:x".to_owned()]),
+            ("groups".to_owned(), vec!["!group:x".to_owned()]),
+        ]);
+    let subscribed: std::collections::BTreeSet<String> = ["!sub:x".to_owned()].into();
+    use super::extensions::{scoped_rooms, ExtensionScope};
+    let scope = ExtensionScope {
+        lists: &lists,
+        subscribed: &subscribed,
+        initial: &std::collections::BTreeSet::new(),
+    };
+    let pick = |lists, rooms| -> Vec<String> {
+        let ext = super::ScopedExtension {
+            enabled: Some(true),
+            lists,
+            rooms,
+        };
+        scoped_rooms(&ext, &scope).into_iter().collect()
+    };
+    assert_eq!(pick(None, None), vec!["!dm:x", "!group:x", "!sub:x"]);
+    assert_eq!(pick(names(&["dms"]), names(&[])), vec!["!dm:x"]);
+    assert_eq!(pick(names(&[]), names(&["*"])), vec!["!sub:x"]);
+    assert_eq!(pick(names(&["*"]), names(&[])), vec!["!dm:x", "!group:x"]);
+    let explicit = pick(names(&[]), names(&["!group:x", "!elsewhere:x"]));
+    assert_eq!(explicit, vec!["!group:x"], "only rooms the response covers");
+}
