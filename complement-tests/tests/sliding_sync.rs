@@ -727,3 +727,53 @@ async fn a_new_bump_stamp_is_sent_even_without_a_timeline() {
     assert!(entry["bump_stamp"].as_u64().unwrap() > before, "{second}");
     assert_eq!(entry["timeline"], json!([]));
 }
+
+#[tokio::test]
+async fn lazy_members_arrive_with_their_first_message_only() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let carol = server.client().register("carol").await;
+    let room = named_room(&alice, "lazy").await;
+    let body = list(json!([[0, 0]]), json!([["m.room.member", "$LAZY"]]), 1);
+    let first = sliding(&alice, &body, None).await;
+    bob.join(&room).await;
+    carol.join(&room).await;
+    carol.send_text(&room, "carol here").await;
+    let second = sliding(&alice, &body, Some(&pos(&first))).await;
+    let members = state_keys(&second["rooms"][&room], "m.room.member");
+    assert_eq!(members, vec![carol.user_id.clone()], "bob is not in the timeline");
+    carol.send_text(&room, "again").await;
+    let third = sliding(&alice, &body, Some(&pos(&second))).await;
+    let entry = &third["rooms"][&room];
+    assert_eq!(
+        entry["required_state"],
+        json!([]),
+        "carol was already sent: {entry}"
+    );
+}
+
+#[tokio::test]
+async fn a_knock_carries_knock_state() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let room = alice
+        .create_room(json!({
+            "name": "door",
+            "room_version": "10",
+            "initial_state": [{ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "knock" } }]
+        }))
+        .await;
+    bob.post(&format!("{V3}/knock/{}", path_segment(&room)), &json!({}))
+        .await
+        .ok();
+    let response = sliding(&bob, &list(json!([[0, 9]]), json!([]), 1), None).await;
+    let entry = &response["rooms"][&room];
+    let stripped = entry["knock_state"].as_array().expect("knock_state");
+    assert!(
+        stripped.iter().any(|e| e["type"] == "m.room.join_rules"),
+        "{entry}"
+    );
+    assert_eq!(entry["name"], "door");
+}
