@@ -11,9 +11,11 @@
 //! - [`plexus`]: the `plexus` binary with federation enabled.
 //! - [`synapse`]: Synapse from PyPI in the tests' own virtualenv.
 //! - [`wait`]: bounded polling of a server until a condition holds.
+//! - [`rooms`]: joining through a server, a room shared by `a` and `b`.
 
 pub mod plexus;
 pub mod process;
+pub mod rooms;
 pub mod synapse;
 pub mod tls;
 pub mod wait;

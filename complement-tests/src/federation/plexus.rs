@@ -22,7 +22,10 @@ impl FederatedPlexus {
         let env = [
             // Later entries override the harness's `localhost` and `warn`.
             ("PLEXUS_SERVER_NAME", server_name.clone()),
-            ("PLEXUS_LOG_LEVEL", "info,plexus_federation=debug".to_owned()),
+            (
+                "PLEXUS_LOG_LEVEL",
+                "info,plexus_federation=debug".to_owned(),
+            ),
             ("PLEXUS_FEDERATION_ENABLED", "true".to_owned()),
             ("PLEXUS_FEDERATION_LISTEN", server_name.clone()),
             ("PLEXUS_FEDERATION_TLS_CERT", path(&cert.cert)),

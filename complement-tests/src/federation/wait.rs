@@ -80,27 +80,49 @@ impl Client {
     }
 
     /// Waits until the current state event `(kind, state_key)` of the room
-    /// has `content[field] == value`.
+    /// has `value` at the JSON `pointer` of its content (`"/name"`).
     pub async fn wait_for_state(
         &self,
         room_id: &str,
         kind: &str,
         state_key: &str,
-        field: &str,
+        pointer: &str,
         value: &Value,
     ) {
         let what = format!(
-            "{} sees {kind}.{field} = {value} in {room_id}",
+            "{} sees {kind}{pointer} = {value} in {room_id}",
             self.user_id
         );
         poll_until(&what, DELIVERY_TIMEOUT, || async move {
             let response = self.get_state(room_id, kind, state_key).await;
-            if response.status == 200 && &response.body[field] == value {
+            if response.status == 200 && response.body.pointer(pointer) == Some(value) {
                 Ok(())
             } else {
                 Err(format!("{} {}", response.status, response.body))
             }
         })
         .await
+    }
+
+    /// The `next_batch` of an initial sync: a point to wait from.
+    pub async fn sync_position(&self) -> String {
+        let body = self.sync(None, 0, None).await;
+        body["next_batch"].as_str().expect("next_batch").to_owned()
+    }
+
+    /// Waits until `/sync` from `since` has the room under `leave` with this
+    /// user's last member event having `membership` (`leave` for a kick).
+    pub async fn wait_for_own_departure(&self, room_id: &str, membership: &str, since: &str) {
+        let user = self.user_id.clone();
+        self.sync_until(Some(since), DELIVERY_TIMEOUT, |body| {
+            let events = body["rooms"]["leave"][room_id]["timeline"]["events"].as_array()?;
+            events
+                .iter()
+                .rev()
+                .find(|e| e["type"] == "m.room.member" && e["state_key"] == user.as_str())
+                .filter(|e| e["content"]["membership"] == membership)
+                .map(|_| ())
+        })
+        .await;
     }
 }

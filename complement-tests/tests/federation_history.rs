@@ -1,0 +1,83 @@
+//! History and delivery across downtime (see `complement_tests::federation`):
+//! a late joiner scrolls back to the room's creation, a stopped peer catches
+//! up on what it missed, and Plexus's send queue survives a restart. `a`
+//! hosts the room (alice), `b` is the remote side (bob).
+
+use complement_tests::federation::rooms::numbered_texts;
+use complement_tests::federation::wait::{poll_until, DELIVERY_TIMEOUT};
+use complement_tests::federation::{Federation, Kind};
+use complement_tests::federation_scenario;
+use complement_tests::json;
+use complement_tests::rooms::message_bodies;
+
+/// A room with 200 messages, joined later: bob scrolls back to its creation.
+async fn history_backfilled_to_creation(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let shared = json!({"type": "m.room.history_visibility", "state_key": "",
+                        "content": {"history_visibility": "shared"}});
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "initial_state": [shared]}))
+        .await;
+    let history = numbered_texts("old", 200);
+    alice.send_texts(&room, &history).await;
+    let joined = bob.join_via(&room, fed.a.server_name()).await;
+    assert_eq!(joined.status, 200, "bob's join: {joined:?}");
+    let what = format!("{} scrolls back to the creation of {room}", bob.user_id);
+    let (bob, room, history) = (&bob, &room, &history);
+    poll_until(&what, DELIVERY_TIMEOUT, || async move {
+        let events = bob.all_messages(room, 20).await;
+        let bodies = message_bodies(&events);
+        let first = events.first().map(|e| e["type"].clone());
+        if first == Some(json!("m.room.create")) && &bodies == history {
+            Ok(())
+        } else {
+            Err(format!("first event {first:?}, {} messages", bodies.len()))
+        }
+    })
+    .await;
+}
+
+federation_scenario!(
+    history_backfilled_to_creation,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// `b` is stopped, alice sends 20 messages, `b` comes back: bob gets all 20
+/// in order.
+async fn peer_down_then_catches_up(a: Kind, b: Kind) {
+    let mut fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    fed.b.stop();
+    let sent = numbered_texts("while down", 20);
+    alice.send_texts(&room, &sent).await;
+    fed.b.restart().await;
+    let bodies = bob.wait_for_bodies(&room, &sent).await;
+    assert_eq!(bodies, sent, "exactly the 20, in order");
+}
+
+federation_scenario!(
+    peer_down_then_catches_up,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// Plexus (`a`) is restarted while its queue to a stopped `b` holds 20
+/// messages; both come back and bob gets all 20 in order.
+async fn plexus_restart_with_queue_pending(a: Kind, b: Kind) {
+    let mut fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    fed.b.stop();
+    let sent = numbered_texts("queued", 20);
+    alice.send_texts(&room, &sent).await;
+    fed.a.stop();
+    fed.b.restart().await;
+    fed.a.restart().await;
+    let bodies = bob.wait_for_bodies(&room, &sent).await;
+    assert_eq!(bodies, sent, "exactly the 20, in order");
+}
+
+federation_scenario!(
+    plexus_restart_with_queue_pending,
+    [plexus_to_synapse, plexus_to_plexus]
+);

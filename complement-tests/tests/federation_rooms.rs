@@ -1,0 +1,191 @@
+//! Rooms shared across servers (see `complement_tests::federation`): each
+//! scenario runs Plexus→Synapse, Synapse→Plexus and Plexus→Plexus; `a` hosts
+//! the room (alice), `b` is the remote side (bob).
+
+use complement_tests::encode::path_segment as enc;
+use complement_tests::federation::wait::DELIVERY_TIMEOUT;
+use complement_tests::federation::{Federation, Kind};
+use complement_tests::federation_scenario;
+use complement_tests::rooms::room_path;
+use complement_tests::{json, Value};
+
+/// Invite over federation, join by accepting it, messages both ways.
+async fn invite_join_messages(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let room = alice.create_room(json!({"preset": "private_chat"})).await;
+    alice.invite(&room, &bob.user_id).await;
+    bob.wait_for_invite_within(&room, DELIVERY_TIMEOUT).await;
+    let joined = bob.join_raw(&room).await;
+    assert_eq!(joined.status, 200, "accepting the invite: {joined:?}");
+    alice.wait_for_membership(&room, &bob.user_id, "join").await;
+    alice.send_text(&room, "hello from a").await;
+    bob.wait_for_bodies(&room, &["hello from a".to_owned()])
+        .await;
+    bob.send_text(&room, "hello from b").await;
+    let both = ["hello from a".to_owned(), "hello from b".to_owned()];
+    alice.wait_for_bodies(&room, &both).await;
+    bob.wait_for_bodies(&room, &both).await;
+}
+
+federation_scenario!(
+    invite_join_messages,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// A public room joined by its ID with `via`, then messages both ways.
+async fn join_public_room_by_id_via(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    bob.send_text(&room, "bob here").await;
+    alice.wait_for_bodies(&room, &["bob here".to_owned()]).await;
+    alice.send_text(&room, "welcome").await;
+    let both = ["bob here".to_owned(), "welcome".to_owned()];
+    bob.wait_for_bodies(&room, &both).await;
+}
+
+federation_scenario!(
+    join_public_room_by_id_via,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// bob@b joins `#lobby:a` (the alias resolved through `/query/directory`).
+async fn join_by_alias(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let room = alice
+        .create_room(json!({"preset": "public_chat", "room_alias_name": "lobby"}))
+        .await;
+    let alias = format!("#lobby:{}", fed.a.server_name());
+    let joined = bob.join_raw(&alias).await;
+    assert_eq!(joined.status, 200, "join by alias: {joined:?}");
+    assert_eq!(joined.body["room_id"], room.as_str());
+    alice.wait_for_membership(&room, &bob.user_id, "join").await;
+}
+
+federation_scenario!(
+    join_by_alias,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// Name and power levels set on `a` are seen on `b`; the topic bob sets
+/// with his new power is seen on `a`.
+async fn state_changes_seen_both_sides(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let name = json!({"name": "Renamed"});
+    alice.put_state(&room, "m.room.name", "", &name).await;
+    bob.wait_for_state(&room, "m.room.name", "", "/name", &json!("Renamed"))
+        .await;
+    let mut levels = alice.get_state(&room, "m.room.power_levels", "").await.ok();
+    levels["users"][&bob.user_id] = json!(50);
+    alice
+        .put_state(&room, "m.room.power_levels", "", &levels)
+        .await;
+    let bob_level = format!("/users/{}", bob.user_id);
+    bob.wait_for_state(&room, "m.room.power_levels", "", &bob_level, &json!(50))
+        .await;
+    let topic = json!({"topic": "set by bob"});
+    bob.put_state(&room, "m.room.topic", "", &topic).await;
+    alice
+        .wait_for_state(&room, "m.room.topic", "", "/topic", &json!("set by bob"))
+        .await;
+}
+
+federation_scenario!(
+    state_changes_seen_both_sides,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// bob@b leaves, rejoins, is kicked, rejoins and is banned; `a` sees each
+/// change and bob's own `/sync` shows the kick and the ban.
+async fn leave_kick_ban_remote_user(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let via = fed.a.server_name();
+    bob.leave(&room).await;
+    alice
+        .wait_for_membership(&room, &bob.user_id, "leave")
+        .await;
+    bob.join_via(&room, via).await.ok();
+    alice.wait_for_membership(&room, &bob.user_id, "join").await;
+    let since = bob.sync_position().await;
+    let kick = json!({"user_id": bob.user_id, "reason": "out"});
+    alice.membership(&room, "kick", kick).await.ok();
+    bob.wait_for_own_departure(&room, "leave", &since).await;
+    bob.join_via(&room, via).await.ok();
+    alice.wait_for_membership(&room, &bob.user_id, "join").await;
+    let since = bob.sync_position().await;
+    let ban = json!({"user_id": bob.user_id, "reason": "gone"});
+    alice.membership(&room, "ban", ban).await.ok();
+    bob.wait_for_own_departure(&room, "ban", &since).await;
+}
+
+federation_scenario!(
+    leave_kick_ban_remote_user,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// A banned bob@b trying to rejoin gets 403 `M_FORBIDDEN` from his server
+/// (only with bob on Synapse so far: Plexus answers 502 `M_UNKNOWN` when the
+/// resident server refuses `make_join` with 403).
+async fn banned_remote_user_cannot_rejoin(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let since = bob.sync_position().await;
+    let ban = json!({"user_id": bob.user_id, "reason": "gone"});
+    alice.membership(&room, "ban", ban).await.ok();
+    bob.wait_for_own_departure(&room, "ban", &since).await;
+    let refused = bob.join_via(&room, fed.a.server_name()).await;
+    refused.assert_error(403, "M_FORBIDDEN");
+}
+
+federation_scenario!(banned_remote_user_cannot_rejoin, [plexus_to_synapse]);
+
+/// Typing of bob@b reaches alice@a; alice's read receipt reaches bob.
+async fn typing_and_receipts(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let typing = format!("typing/{}", enc(&bob.user_id));
+    let typing_body = json!({"typing": true, "timeout": 20000});
+    bob.put(&room_path(&room, &typing), &typing_body).await.ok();
+    let bob_id = bob.user_id.clone();
+    alice
+        .sync_until(None, DELIVERY_TIMEOUT, |body| {
+            let typing = ephemeral(body, &room, "m.typing")?;
+            let users = typing["content"]["user_ids"].as_array()?;
+            users.contains(&json!(bob_id)).then_some(())
+        })
+        .await;
+    let event = bob.send_text(&room, "read me").await;
+    alice.wait_for_bodies(&room, &["read me".to_owned()]).await;
+    let receipt = format!("receipt/m.read/{}", enc(&event));
+    alice
+        .post(&room_path(&room, &receipt), &json!({}))
+        .await
+        .ok();
+    let alice_id = alice.user_id.clone();
+    bob.sync_until(None, DELIVERY_TIMEOUT, |body| {
+        let receipt = ephemeral(body, &room, "m.receipt")?;
+        receipt["content"][&event]["m.read"]
+            .get(&alice_id)
+            .map(|_| ())
+    })
+    .await;
+}
+
+/// The ephemeral event of `kind` in joined room `room` of a sync response.
+fn ephemeral(body: &Value, room: &str, kind: &str) -> Option<Value> {
+    body["rooms"]["join"][room]["ephemeral"]["events"]
+        .as_array()?
+        .iter()
+        .find(|e| e["type"] == kind)
+        .cloned()
+}
+
+federation_scenario!(
+    typing_and_receipts,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
