@@ -144,3 +144,24 @@ federation_scenario!(
     keys_of_a_remote_user,
     [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
 );
+
+/// Bob on `b` reads alice's profile on `a` (whole, and each field alone).
+async fn remote_profile_fields(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let profile = format!("{V3}/profile/{}", path_segment(&alice.user_id));
+    let name = json!({"displayname": "Alice A"});
+    alice
+        .put(&format!("{profile}/displayname"), &name)
+        .await
+        .ok();
+    let body = bob.get(&profile).await.ok();
+    assert_eq!(body["displayname"], "Alice A", "{body}");
+    let body = bob.get(&format!("{profile}/displayname")).await.ok();
+    assert_eq!(body["displayname"], "Alice A", "{body}");
+    let nobody = format!("{V3}/profile/{}", path_segment(&fed.a.user_id("nobody")));
+    assert_eq!(bob.get(&nobody).await.status, 404);
+}
+
+federation_scenario!(remote_profile_fields, [synapse_to_plexus, plexus_to_plexus]);
