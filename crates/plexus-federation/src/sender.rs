@@ -89,6 +89,9 @@ impl Sender {
         if let Err(e) = self.services.index_room_servers_once() {
             tracing::error!(error = %e, "cannot index the servers of rooms");
         }
+        if let Err(e) = self.services.prune_remote_to_device_ids() {
+            tracing::warn!(error = %e, "cannot prune old to-device message IDs");
+        }
         match self.services.outbox_destinations() {
             Ok(pending) => pending.iter().for_each(|d| self.poke(d, &stop)),
             Err(e) => tracing::error!(error = %e, "cannot read the federation send queue"),

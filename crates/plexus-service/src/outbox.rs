@@ -35,7 +35,9 @@ use plexus_storage::Db;
 
 use crate::{tables::Counters, Result};
 
-pub use inbound::{RemoteReceipt, RemoteToDevice, REMOTE_TYPING_TIMEOUT};
+pub use inbound::{
+    RemoteReceipt, RemoteToDevice, REMOTE_TYPING_TIMEOUT, TO_DEVICE_ID_RETENTION_MS,
+};
 pub use queue::{OutboxItem, Transaction, MAX_EDUS, MAX_PDUS};
 
 const SEQ_RESERVATION_KEY: &str = "federation_outbox_reserved";

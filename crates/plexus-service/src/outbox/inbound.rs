@@ -19,6 +19,9 @@ use crate::{
 /// How long a remote typing notice lasts without a refresh (the EDU has no timeout).
 pub const REMOTE_TYPING_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the message ID of a received to-device EDU is kept for dedupe.
+pub const TO_DEVICE_ID_RETENTION_MS: u64 = 7 * 24 * 3600 * 1000;
+
 /// A received read receipt.
 pub struct RemoteReceipt<'a> {
     pub room_id: &'a RoomId,
@@ -127,6 +130,26 @@ impl Services {
         self.db.write(batch)?;
         drop(slots); // publish once durable
         Ok(())
+    }
+
+    /// Forgets the message IDs of to-device EDUs received more than
+    /// [`TO_DEVICE_ID_RETENTION_MS`] ago (a resend comes within minutes), in one batch.
+    pub fn prune_remote_to_device_ids(&self) -> Result<usize> {
+        let cutoff = now_millis().saturating_sub(TO_DEVICE_ID_RETENTION_MS);
+        let mut batch = self.db.batch();
+        let mut pruned = 0;
+        for row in self
+            .db
+            .scan::<FederationToDeviceIds, _>(&(), plexus_storage::Direction::Forward)?
+        {
+            let (key, received) = row?;
+            if received < cutoff {
+                batch.delete::<FederationToDeviceIds>(&key)?;
+                pruned += 1;
+            }
+        }
+        self.db.write(batch)?;
+        Ok(pruned)
     }
 
     /// (user, device, content) for each addressed device of a local user.

@@ -346,3 +346,20 @@ fn room_servers_are_built_once_from_existing_memberships() {
     s.index_room_servers_once().unwrap();
     assert!(s.room_servers("!r:localhost").unwrap().is_empty());
 }
+
+#[test]
+fn old_inbound_to_device_ids_are_pruned() {
+    use crate::tables::FederationToDeviceIds;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let now = plexus_core::time::now_millis();
+    let old = now - super::inbound::TO_DEVICE_ID_RETENTION_MS - 1;
+    let key = |id: &str| ("remote.example".to_owned(), id.to_owned());
+    s.db.put::<FederationToDeviceIds>(&key("old"), &old)
+        .unwrap();
+    s.db.put::<FederationToDeviceIds>(&key("new"), &now)
+        .unwrap();
+    assert_eq!(s.prune_remote_to_device_ids().unwrap(), 1);
+    assert!(!s.db.contains::<FederationToDeviceIds>(&key("old")).unwrap());
+    assert!(s.db.contains::<FederationToDeviceIds>(&key("new")).unwrap());
+}
