@@ -742,7 +742,11 @@ async fn lazy_members_arrive_with_their_first_message_only() {
     carol.send_text(&room, "carol here").await;
     let second = sliding(&alice, &body, Some(&pos(&first))).await;
     let members = state_keys(&second["rooms"][&room], "m.room.member");
-    assert_eq!(members, vec![carol.user_id.clone()], "bob is not in the timeline");
+    assert_eq!(
+        members,
+        vec![carol.user_id.clone()],
+        "bob is not in the timeline"
+    );
     carol.send_text(&room, "again").await;
     let third = sliding(&alice, &body, Some(&pos(&second))).await;
     let entry = &third["rooms"][&room];
@@ -776,4 +780,35 @@ async fn a_knock_carries_knock_state() {
         "{entry}"
     );
     assert_eq!(entry["name"], "door");
+}
+
+#[tokio::test]
+async fn a_new_room_gets_receipts_on_its_timeline_and_the_users_own() {
+    let server = TestServer::start_default().await;
+    let alice = server.client().register("alice").await;
+    let bob = server.client().register("bob").await;
+    let room = named_room(&alice, "receipts").await;
+    bob.join(&room).await;
+    let old = bob.send_text(&room, "old").await;
+    let read = |event: &str| room_path(&room, &format!("receipt/m.read/{}", path_segment(event)));
+    bob.post(&read(&old), &json!({})).await.ok();
+    alice.post(&read(&old), &json!({})).await.ok();
+    let carol = server.client().register("carol").await;
+    carol.join(&room).await;
+    let newest = alice.send_text(&room, "newest").await;
+    carol.post(&read(&newest), &json!({})).await.ok();
+    let mut body = list(json!([[0, 0]]), json!([]), 1);
+    body["extensions"] = json!({ "receipts": { "enabled": true } });
+    let response = sliding(&alice, &body, None).await;
+    let content = &response["extensions"]["receipts"]["rooms"][&room]["content"];
+    let readers = |event: &str| -> Vec<String> {
+        let mut users: Vec<String> = content[event]["m.read"]
+            .as_object()
+            .map(|u| u.keys().cloned().collect())
+            .unwrap_or_default();
+        users.sort();
+        users
+    };
+    assert_eq!(readers(&old), vec![alice.user_id.clone()], "{content}");
+    assert_eq!(readers(&newest), vec![carol.user_id.clone()], "{content}");
 }

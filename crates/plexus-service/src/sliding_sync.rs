@@ -178,6 +178,7 @@ impl Services {
             lists: &list_rooms,
             subscribed: &subscribed,
             initial: &initial,
+            rooms: &rooms,
         };
         let pos_stream = prev.map(|p| p.stream);
         let extensions =

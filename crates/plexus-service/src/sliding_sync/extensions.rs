@@ -21,6 +21,8 @@ pub(crate) struct ExtensionScope<'a> {
     pub subscribed: &'a BTreeSet<String>,
     /// Rooms new to the client in this response.
     pub initial: &'a BTreeSet<String>,
+    /// The response's rooms (their timelines bound the receipts of new rooms).
+    pub rooms: &'a Map<String, Value>,
 }
 
 /// The `extensions` object and whether it alone is worth answering a long-poll.
@@ -185,12 +187,15 @@ impl Services {
     ) -> Result<Value> {
         let mut by_room = Map::new();
         for room in rooms {
-            let since = if scope.initial.contains(room) {
-                0
-            } else {
-                pos_stream.unwrap_or(0)
+            let initial = scope.initial.contains(room);
+            let since = if initial { 0 } else { pos_stream.unwrap_or(0) };
+            let Some(mut event) = self.receipts_since(room, user, since)? else {
+                continue;
             };
-            if let Some(event) = self.receipts_since(room, user, since)? {
+            if initial {
+                keep_relevant_receipts(&mut event, &scope.rooms[room], user.as_str());
+            }
+            if event["content"] != json!({}) {
                 by_room.insert(room.clone(), event);
             }
         }
@@ -217,6 +222,35 @@ impl Services {
         }
         json!({ "rooms": by_room })
     }
+}
+
+/// A room new to the client gets the receipts on the events of its timeline
+/// and the user's own, not every receipt ever sent in the room.
+fn keep_relevant_receipts(event: &mut Value, room: &Value, user: &str) {
+    let in_timeline: BTreeSet<&str> = room["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["event_id"].as_str())
+        .collect();
+    let Some(content) = event["content"].as_object_mut() else {
+        return;
+    };
+    for (event_id, by_type) in content.iter_mut() {
+        if in_timeline.contains(event_id.as_str()) {
+            continue;
+        }
+        let Some(by_type) = by_type.as_object_mut() else {
+            continue;
+        };
+        for users in by_type.values_mut() {
+            if let Some(users) = users.as_object_mut() {
+                users.retain(|reader, _| reader == user);
+            }
+        }
+        by_type.retain(|_, users| users.as_object().is_some_and(|u| !u.is_empty()));
+    }
+    content.retain(|_, by_type| by_type.as_object().is_some_and(|t| !t.is_empty()));
 }
 
 fn push_room_event(by_room: &mut Map<String, Value>, room: &str, event: Value) {

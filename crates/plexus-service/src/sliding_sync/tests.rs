@@ -414,6 +414,7 @@ fn lists_and_rooms_select_the_rooms_an_extension_covers() {
         lists: &lists,
         subscribed: &subscribed,
         initial: &std::collections::BTreeSet::new(),
+        rooms: &serde_json::Map::new(),
     };
     let pick = |lists, rooms| -> Vec<String> {
         let ext = super::ScopedExtension {
