@@ -165,3 +165,33 @@ async fn remote_profile_fields(a: Kind, b: Kind) {
 }
 
 federation_scenario!(remote_profile_fields, [synapse_to_plexus, plexus_to_plexus]);
+
+/// Bob on `b` joins alice's space on `a` and reads its hierarchy: the child
+/// room, which only `a` is in, comes from `a`'s federation `/hierarchy`.
+async fn space_hierarchy_across_servers(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let space = alice
+        .create_room(json!({"preset": "public_chat", "name": "Space",
+                            "creation_content": {"type": "m.space"}}))
+        .await;
+    let child = alice
+        .create_room(json!({"preset": "public_chat", "name": "Child"}))
+        .await;
+    let via = json!({"via": [fed.a.server_name()]});
+    alice.put_state(&space, "m.space.child", &child, &via).await;
+    let joined = bob.join_via(&space, fed.a.server_name()).await;
+    assert_eq!(joined.status, 200, "bob's join: {joined:?}");
+    let path = format!(
+        "/_matrix/client/v1/rooms/{}/hierarchy",
+        path_segment(&space)
+    );
+    let body = bob.get(&path).await.ok();
+    let rooms = body["rooms"].as_array().expect("rooms");
+    let child_entry = rooms.iter().find(|r| r["room_id"] == child.as_str());
+    let child_entry = child_entry.unwrap_or_else(|| panic!("no child in {body}"));
+    assert_eq!(child_entry["name"], "Child", "{body}");
+}
+
+federation_scenario!(space_hierarchy_across_servers, [plexus_to_synapse]);
