@@ -113,3 +113,20 @@ impl From<PduRejection> for FederationError {
         }
     }
 }
+
+/// Room state another server sent with an invite or a knock, in the
+/// stripped form clients see (the entries may be full PDUs since spec 1.16).
+pub fn stripped(entries: Vec<Value>) -> Vec<Value> {
+    entries
+        .into_iter()
+        .filter(|entry| entry["type"].is_string())
+        .map(|entry| {
+            serde_json::json!({
+                "type": entry["type"],
+                "state_key": entry["state_key"],
+                "content": entry["content"],
+                "sender": entry["sender"],
+            })
+        })
+        .collect()
+}

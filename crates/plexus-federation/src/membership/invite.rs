@@ -49,7 +49,7 @@ pub async fn invite_v2(
     let answer = pdus_json([&Arc::new(signed.clone())]).pop();
     services.store_remote_invite(RemoteInvite {
         pdu: signed,
-        invite_room_state: body.invite_room_state,
+        invite_room_state: super::stripped(body.invite_room_state),
     })?;
     Ok(Json(json!({ "event": answer })))
 }

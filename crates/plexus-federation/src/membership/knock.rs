@@ -86,7 +86,7 @@ async fn knock_through(
         .unwrap_or_default();
     services.store_remote_invite(RemoteInvite {
         pdu: knock,
-        invite_room_state: state,
+        invite_room_state: super::stripped(state),
     })?;
     Ok(())
 }

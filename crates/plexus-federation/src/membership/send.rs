@@ -65,20 +65,9 @@ pub async fn send_knock(
     auth: FederationAuth,
 ) -> Result<Json<Value>> {
     let knock = accept_membership(&federation, &room_id, &event_id, &auth, "knock").await?;
-    let services = &federation.services;
-    let mut stripped = Vec::new();
-    for kind in [
-        "m.room.create",
-        "m.room.join_rules",
-        "m.room.name",
-        "m.room.avatar",
-    ] {
-        if let Some(pdu) = services.current_state_event(&room_id, kind, "")? {
-            stripped.push(pdu.to_stripped_state());
-        }
-    }
-    let _ = knock;
-    Ok(Json(json!({ "knock_room_state": stripped })))
+    // The same state an invite carries, as full PDUs (spec 1.16).
+    let room_state = federation.services.invite_room_state(&room_id, &knock)?;
+    Ok(Json(json!({ "knock_room_state": room_state })))
 }
 
 async fn send_join(

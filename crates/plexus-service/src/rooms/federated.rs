@@ -178,8 +178,8 @@ impl Services {
         self.check_event_auth(&pdu, room.state_group, &rules)?;
         let version =
             ruma::RoomVersionId::try_from(room.version.as_str()).map_err(ServiceError::internal)?;
-        let stripped = self.invite_stripped_state(room_id, &pdu)?;
-        let signed = self.remote()?.invite(&pdu, &version, stripped).await?;
+        let room_state = self.invite_room_state(room_id, &pdu)?;
+        let signed = self.remote()?.invite(&pdu, &version, room_state).await?;
         if signed.event_id != pdu.event_id {
             return Err(ServiceError::Remote(
                 "the invitee's server changed the invite event".into(),
@@ -204,8 +204,10 @@ impl Services {
         self.remote()?.leave_room(room_id, user, content).await
     }
 
-    /// The stripped state sent along with an invite.
-    fn invite_stripped_state(
+    /// The room state sent along with an invite: since spec 1.16 full PDUs
+    /// in the room version's format, `m.room.create` included; the invitee's
+    /// server strips them for its clients.
+    pub fn invite_room_state(
         &self,
         room_id: &RoomId,
         invite: &Pdu,
@@ -221,13 +223,13 @@ impl Services {
             "m.room.topic",
         ] {
             if let Some(pdu) = self.current_state_event(room_id, kind, "")? {
-                events.push(pdu.to_stripped_state());
+                events.push(pdu_value(&pdu));
             }
         }
         if let Some(inviter) =
             self.current_state_event(room_id, "m.room.member", invite.sender.as_str())?
         {
-            events.push(inviter.to_stripped_state());
+            events.push(pdu_value(&inviter));
         }
         Ok(events)
     }
@@ -236,4 +238,10 @@ impl Services {
 fn dedup_keep_order(servers: &mut Vec<OwnedServerName>) {
     let mut seen = std::collections::HashSet::new();
     servers.retain(|s| seen.insert(s.clone()));
+}
+
+/// A PDU as the JSON it is sent in.
+fn pdu_value(pdu: &Pdu) -> serde_json::Value {
+    serde_json::to_value(ruma::CanonicalJsonValue::Object(pdu.json.clone()))
+        .unwrap_or(serde_json::Value::Null)
 }
