@@ -67,13 +67,13 @@ impl Services {
         let prev = self.load_position(&key, params.pos.as_deref())?;
         let mut changes = self.stream.subscribe();
         let deadline = tokio::time::Instant::now() + params.timeout.min(MAX_TIMEOUT);
-        loop {
+        let built = loop {
             changes.borrow_and_update();
             let current = self.stream.current();
             let built = self.build_sliding(user, device, &params.body, prev.as_ref(), current)?;
             let may_wait = prev.is_some() && !built.has_content && !self.stream.is_closing();
             if !may_wait {
-                return self.finish_sliding(&key, &params, prev.as_ref(), built);
+                break built;
             }
             // Typing notices expire without a stream write: wake at the expiry.
             let wake = match self.next_typing_expiry(user)? {
@@ -83,9 +83,14 @@ impl Services {
             match tokio::time::timeout_at(wake, changes.changed()).await {
                 Ok(Ok(())) => continue,
                 Err(_) if wake < deadline => continue,
-                _ => return self.finish_sliding(&key, &params, prev.as_ref(), built),
+                _ => break built,
             }
-        }
+        };
+        // Two requests on one connection at once must not interleave their
+        // read-modify-write of its record (one per connection, not global).
+        let lock = self.room_lock(&format!("\0sliding-sync:{}:{}:{}", key.0, key.1, key.2));
+        let _guard = lock.lock().await;
+        self.finish_sliding(&key, &params, prev.as_ref(), built)
     }
 
     /// Stores the new position (an empty answer keeps the old `pos`) and

@@ -200,13 +200,13 @@ impl Services {
 
     /// Stores `new` beside the position it answered (`None` for a new
     /// connection, which forgets every earlier position); returns its `pos`.
+    /// The caller holds the connection's lock.
     pub(crate) fn store_position(
         &self,
         key: &ConnectionKey,
         answered: Option<&Position>,
         mut new: Position,
     ) -> Result<String> {
-        let _guard = self.user_row_lock.lock().expect("user row lock poisoned");
         let existing = self.db.get::<SlidingSyncConnections>(key)?.map(|j| j.0);
         let mut batch = self.db.batch();
         if existing.is_none() {
