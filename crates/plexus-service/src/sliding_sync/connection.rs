@@ -225,6 +225,23 @@ impl Services {
         Ok(make_pos(&record.epoch, record.last_generation))
     }
 
+    /// Stages the removal of every connection of a device (it is being deleted).
+    pub(crate) fn stage_sliding_sync_removal(
+        &self,
+        batch: &mut plexus_storage::Batch<'_>,
+        user: &ruma::UserId,
+        device: &str,
+    ) -> Result<()> {
+        let prefix = (user.to_string(), device.to_owned());
+        for row in self
+            .db
+            .scan::<SlidingSyncConnections, _>(&prefix, Direction::Forward)?
+        {
+            batch.delete::<SlidingSyncConnections>(&row?.0)?;
+        }
+        Ok(())
+    }
+
     /// Makes room for one more connection of the device by dropping its least
     /// recently used ones.
     fn stage_connection_eviction(

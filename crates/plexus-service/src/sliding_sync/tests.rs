@@ -431,3 +431,27 @@ fn lists_and_rooms_select_the_rooms_an_extension_covers() {
     let explicit = pick(names(&[]), names(&["!group:x", "!elsewhere:x"]));
     assert_eq!(explicit, vec!["!group:x"], "only rooms the response covers");
 }
+
+#[tokio::test]
+async fn deleting_a_device_drops_its_connections() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    let device = crate::users::NewDevice {
+        device_id: Some("DEV".into()),
+        display_name: None,
+        refreshable: false,
+    };
+    s.login(&alice, device).unwrap();
+    let first = sync(s, &alice, json!({}), None).await;
+    s.delete_device(&alice, "DEV").unwrap();
+    let key = (alice.to_string(), "DEV".to_owned(), String::new());
+    let row =
+        s.db.get::<crate::tables::SlidingSyncConnections>(&key)
+            .unwrap();
+    assert!(row.is_none());
+    let after = s
+        .sliding_sync(&alice, "DEV", request(json!({}), Some(&pos(&first))))
+        .await;
+    assert!(matches!(after, Err(ServiceError::UnknownPos(_))));
+}

@@ -80,6 +80,7 @@ impl Services {
         // learn of the removal through the device-list change.
         let slot = self.stream.allocate(&self.db)?;
         self.stage_device_e2ee_removal(&mut batch, user_id, device_id, slot.position())?;
+        self.stage_sliding_sync_removal(&mut batch, user_id, device_id)?;
         self.db.write(batch)?;
         drop(slot);
         Ok(())
