@@ -50,5 +50,42 @@ pub async fn invite(
     if signed.event_id != pdu.event_id {
         return Err(ServiceError::Remote("the invite came back changed".into()));
     }
+    check_countersigned(federation, &signed, invitee.server_name(), &rules).await?;
     Ok(signed)
+}
+
+/// The invitee's server signed the (redacted) event with a key we can verify.
+async fn check_countersigned(
+    federation: &Federation,
+    signed: &Pdu,
+    server: &ruma::ServerName,
+    rules: &ruma::room_version_rules::RoomVersionRules,
+) -> Result<(), ServiceError> {
+    let refused = |why: String| ServiceError::Remote(format!("invite not countersigned: {why}"));
+    let key_ids: std::collections::BTreeSet<String> = match signed
+        .json
+        .get("signatures")
+        .and_then(|s| s.as_object())
+        .and_then(|s| s.get(server.as_str()))
+        .and_then(|s| s.as_object())
+    {
+        Some(by_key) => by_key
+            .keys()
+            .filter(|k| k.starts_with("ed25519:"))
+            .cloned()
+            .collect(),
+        None => return Err(refused(format!("no signature of {server}"))),
+    };
+    let wanted = std::collections::BTreeMap::from([(server.to_string(), key_ids)]);
+    let keys = federation
+        .keys
+        .public_key_map(&wanted, signed.origin_server_ts)
+        .await;
+    let redacted = plexus_state::redact(&rules.redaction, signed.json.clone())
+        .map_err(|e| refused(e.to_string()))?;
+    let mut only_theirs = redacted;
+    if let Some(ruma::CanonicalJsonValue::Object(signatures)) = only_theirs.get_mut("signatures") {
+        signatures.retain(|name, _| name == server.as_str());
+    }
+    ruma::signatures::verify_json(&keys, &only_theirs).map_err(|e| refused(e.to_string()))
 }
