@@ -58,6 +58,8 @@ impl SynapseLayout<'_> {
             "macaroon_secret_key": random_hex(32),
             "form_secret": random_hex(32),
             "report_stats": false,
+            // Registration hashes passwords: the minimum cost keeps it fast.
+            "bcrypt_rounds": 4,
             "enable_metrics": false,
             "enable_registration": true,
             "enable_registration_without_verification": true,
