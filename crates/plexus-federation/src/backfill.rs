@@ -83,8 +83,8 @@ async fn backfill_from(
             Err(e) => tracing::info!(event_id = %pdu.event_id, "backfilled event rejected: {e}"),
         }
     }
-    Ok(federation
+    federation
         .services
         .persist_backfilled(room_id, accepted)
-        .await?)
+        .await
 }

@@ -79,7 +79,7 @@ async fn make(
         .membership_template(room_id, user_id, membership)
         .await?;
     // make_leave has no `ver`: the leaving server must already know the room.
-    if membership != "leave" && !versions.iter().any(|v| *v == version) {
+    if membership != "leave" && !versions.contains(&version) {
         return Err(FederationError::IncompatibleRoomVersion(version));
     }
     Ok(Json(json!({

@@ -52,7 +52,7 @@ impl Services {
         let group = self
             .event_meta(&earliest)?
             .map_or(0, |meta| meta.state_before);
-        events.sort_by(|x, y| y.depth.cmp(&x.depth));
+        events.sort_by_key(|pdu| std::cmp::Reverse(pdu.depth));
         let mut batch = self.db.batch();
         let mut fresh = HashMap::new();
         let mut added = 0;

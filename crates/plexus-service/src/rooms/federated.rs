@@ -15,6 +15,9 @@ use crate::{
     Result, ServiceError, Services,
 };
 
+/// The state before an event and the auth chain of that state and the event.
+pub type StateAndAuthChain = (Vec<Arc<Pdu>>, Vec<Arc<Pdu>>);
+
 impl Services {
     /// A membership event of a remote user, built on the current state and
     /// allowed by the auth rules, for that user's server to sign. Returns
@@ -45,7 +48,7 @@ impl Services {
 
     /// The state before a stored event and the auth chain of that state and
     /// the event: what `send_join` answers.
-    pub fn state_and_auth_chain(&self, event_id: &str) -> Result<(Vec<Arc<Pdu>>, Vec<Arc<Pdu>>)> {
+    pub fn state_and_auth_chain(&self, event_id: &str) -> Result<StateAndAuthChain> {
         let meta = self
             .event_meta(event_id)?
             .ok_or_else(|| ServiceError::not_found("unknown event"))?;
