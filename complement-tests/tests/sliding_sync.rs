@@ -610,7 +610,20 @@ async fn a_left_room_is_sent_once_with_the_leave() {
     let first = sliding(&bob, &body, None).await;
     assert_eq!(room_ids(&first), vec![room.clone()]);
     bob.leave(&room).await;
+    alice
+        .put_state(
+            &room,
+            "m.room.name",
+            "",
+            &json!({ "name": "renamed later" }),
+        )
+        .await;
     let left = sliding(&bob, &body, Some(&pos(&first))).await;
+    assert_eq!(
+        left["rooms"][&room]["name"], "exit",
+        "the name as bob left it"
+    );
+    assert!(left["rooms"][&room].get("joined_count").is_none());
     let timeline = left["rooms"][&room]["timeline"]
         .as_array()
         .expect("timeline");

@@ -34,7 +34,8 @@ impl Services {
         Ok(FilterFacts { dm_rooms })
     }
 
-    /// The content of a room's state event (empty state key) as the user sees it.
+    /// The content of a room's state event (empty state key) as the user sees it:
+    /// stripped state for invites and knocks, the state at the leave for former members.
     pub(crate) fn candidate_state(&self, cand: &Candidate, kind: &str) -> Result<Option<Value>> {
         if cand.is_invite_or_knock() {
             let stripped = self.stripped_state(&cand.room, &cand.membership.event_id)?;
@@ -46,9 +47,15 @@ impl Services {
         let Ok(room_id) = RoomId::parse(&cand.room) else {
             return Ok(None);
         };
-        Ok(self
-            .current_state_event(&room_id, kind, "")?
-            .map(|pdu| pdu.content_value()))
+        let event = match cand.membership.membership.as_str() {
+            // A former member sees the room as it was when they left.
+            "leave" | "ban" => match self.event_meta(&cand.membership.event_id)? {
+                Some(meta) => self.state_event_in_group(meta.state_after, kind, "")?,
+                None => None,
+            },
+            _ => self.current_state_event(&room_id, kind, "")?,
+        };
+        Ok(event.map(|pdu| pdu.content_value()))
     }
 
     /// A DM per `m.direct`, or an invite marked `is_direct`.

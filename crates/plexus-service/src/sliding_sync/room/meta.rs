@@ -25,21 +25,21 @@ impl Services {
             .candidate_state(req.candidate, "m.room.avatar")?
             .and_then(|c| c["url"].as_str().map(str::to_owned));
         out.insert("avatar".into(), json!(avatar));
+        if let Some(name) = &name {
+            out.insert("name".into(), json!(name));
+        }
+        // Current members are not a former member's business.
+        if !joined {
+            return Ok(());
+        }
         let joined_members = self.room_members(room_id, "join")?;
         let invited_members = self.room_members(room_id, "invite")?;
-        match name {
-            Some(name) => {
-                out.insert("name".into(), json!(name));
-            }
-            None => {
-                let heroes = self.heroes(room_id, req, &joined_members, &invited_members)?;
-                out.insert("heroes".into(), json!(heroes));
-            }
+        if name.is_none() {
+            let heroes = self.heroes(room_id, req, &joined_members, &invited_members)?;
+            out.insert("heroes".into(), json!(heroes));
         }
-        if joined {
-            out.insert("joined_count".into(), json!(joined_members.len()));
-            out.insert("invited_count".into(), json!(invited_members.len()));
-        }
+        out.insert("joined_count".into(), json!(joined_members.len()));
+        out.insert("invited_count".into(), json!(invited_members.len()));
         Ok(())
     }
 
