@@ -105,9 +105,26 @@ impl Services {
         since: Option<u64>,
         current: u64,
     ) -> Result<Vec<Value>> {
+        Ok(self
+            .to_device_batch(user, device, since, current, usize::MAX)?
+            .0)
+    }
+
+    /// Like [`Self::to_device_for_sync`], but at most `limit` messages; also
+    /// returns the next `since`: the last message's position when some were
+    /// left out, `current` otherwise.
+    pub(crate) fn to_device_batch(
+        &self,
+        user: &UserId,
+        device: &str,
+        since: Option<u64>,
+        current: u64,
+        limit: usize,
+    ) -> Result<(Vec<Value>, u64)> {
         let prefix = (user.to_string(), device.to_owned());
         let mut batch = self.db.batch();
         let mut pending = Vec::new();
+        let mut next = current;
         for row in self
             .db
             .scan::<E2eToDevice, _>(&prefix, Direction::Forward)?
@@ -115,16 +132,20 @@ impl Services {
             let (key, Json(event)) = row?;
             if since.is_some_and(|s| key.2 <= s) {
                 batch.delete::<E2eToDevice>(&key)?;
-            } else if key.2 <= current {
+            } else if key.2 <= current && pending.len() < limit {
                 pending.push(event);
+                next = key.2;
             } else {
                 break;
             }
         }
+        if pending.len() < limit {
+            next = current;
+        }
         if !batch.is_empty() {
             self.db.write(batch)?;
         }
-        Ok(pending)
+        Ok((pending, next))
     }
 
     /// Removes every queued message of a device (the device is being deleted).

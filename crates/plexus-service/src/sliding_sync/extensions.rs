@@ -13,6 +13,9 @@ use serde_json::{json, Map, Value};
 use super::request::{ExtensionsRequest, ScopedExtension, ToDeviceRequest};
 use crate::{sync::parse_token, Result, ServiceError, Services};
 
+/// To-device messages per response when the request names no `limit` (as Synapse).
+const DEFAULT_TO_DEVICE_LIMIT: usize = 100;
+
 /// The rooms of a response, for scoping extensions.
 pub(crate) struct ExtensionScope<'a> {
     /// List name → rooms in its ranges.
@@ -104,8 +107,8 @@ impl Services {
         Ok(out)
     }
 
-    /// Messages after `since` up to `current`; those at or before `since`
-    /// are acknowledged and deleted. `next_batch` is the next `since`.
+    /// Up to `limit` messages after `since` (up to `current`); those at or
+    /// before `since` are acknowledged and deleted. `next_batch` is the next `since`.
     fn to_device_extension(
         &self,
         user: &UserId,
@@ -120,8 +123,9 @@ impl Services {
             ),
             None => None,
         };
-        let events = self.to_device_for_sync(user, device, since, current)?;
-        Ok(json!({ "next_batch": current.to_string(), "events": events }))
+        let limit = req.limit.unwrap_or(DEFAULT_TO_DEVICE_LIMIT).max(1);
+        let (events, next) = self.to_device_batch(user, device, since, current, limit)?;
+        Ok(json!({ "next_batch": next.to_string(), "events": events }))
     }
 
     fn e2ee_extension(

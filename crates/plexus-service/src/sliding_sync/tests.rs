@@ -455,3 +455,37 @@ async fn deleting_a_device_drops_its_connections() {
         .await;
     assert!(matches!(after, Err(ServiceError::UnknownPos(_))));
 }
+
+#[tokio::test]
+async fn to_device_limit_pages_through_the_queue() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    let device = crate::users::NewDevice {
+        device_id: Some("DEV".into()),
+        display_name: None,
+        refreshable: false,
+    };
+    s.login(&alice, device).unwrap();
+    for n in 0..3 {
+        let messages = json!({ alice.as_str(): { "DEV": { "n": n } } });
+        let send = ToDeviceSend {
+            event_type: "m.test",
+            txn_id: &format!("t{n}"),
+            messages: &messages,
+        };
+        s.send_to_device(&alice, "OTHER", send).await.unwrap();
+    }
+    let mut since: Option<String> = None;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let body = json!({ "extensions": { "to_device": { "enabled": true, "limit": 2, "since": since } } });
+        let response = sync(s, &alice, body, None).await;
+        let to_device = &response["extensions"]["to_device"];
+        for event in to_device["events"].as_array().unwrap() {
+            seen.push(event["content"]["n"].as_u64().unwrap());
+        }
+        since = to_device["next_batch"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen, vec![0, 1, 2]);
+}
