@@ -129,8 +129,7 @@ federation_scenario!(
 );
 
 /// A banned bob@b trying to rejoin gets 403 `M_FORBIDDEN` from his server
-/// (only with bob on Synapse so far: Plexus answers 502 `M_UNKNOWN` when the
-/// resident server refuses `make_join` with 403).
+/// (the resident server's refusal of `make_join`, passed on).
 async fn banned_remote_user_cannot_rejoin(a: Kind, b: Kind) {
     let fed = Federation::start(a, b).await;
     let (alice, bob, room) = fed.public_room_with_remote_member().await;
@@ -142,7 +141,10 @@ async fn banned_remote_user_cannot_rejoin(a: Kind, b: Kind) {
     refused.assert_error(403, "M_FORBIDDEN");
 }
 
-federation_scenario!(banned_remote_user_cannot_rejoin, [plexus_to_synapse]);
+federation_scenario!(
+    banned_remote_user_cannot_rejoin,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
 
 /// Typing of bob@b reaches alice@a; alice's read receipt reaches bob.
 async fn typing_and_receipts(a: Kind, b: Kind) {
@@ -187,5 +189,54 @@ fn ephemeral(body: &Value, room: &str, kind: &str) -> Option<Value> {
 
 federation_scenario!(
     typing_and_receipts,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// Rooms of every version `a` offers (its `/capabilities`) are joined by
+/// bob@b over federation and carry messages to him.
+async fn every_room_version_joinable(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let capabilities = alice.get("/_matrix/client/v3/capabilities").await.ok();
+    let available = &capabilities["capabilities"]["m.room_versions"]["available"];
+    let mut versions: Vec<String> = available
+        .as_object()
+        .expect("available room versions")
+        .iter()
+        .filter(|(_, stability)| *stability == "stable")
+        .map(|(version, _)| version.clone())
+        .collect();
+    versions.sort_by_key(|v| v.parse::<u32>().unwrap_or(u32::MAX));
+    let all: Vec<String> = (1..=12).map(|v| v.to_string()).collect();
+    assert!(
+        all.iter().all(|v| versions.contains(v)),
+        "{} offers only {versions:?}",
+        fed.a.server_name()
+    );
+    let mut failures = Vec::new();
+    for version in &versions {
+        let body = json!({"preset": "public_chat", "room_version": version});
+        let room = alice.create_room(body).await;
+        let joined = bob.join_via(&room, fed.a.server_name()).await;
+        if joined.status != 200 {
+            failures.push(format!(
+                "v{version}: join {} {}",
+                joined.status, joined.body
+            ));
+            continue;
+        }
+        let text = format!("in v{version}");
+        alice.send_text(&room, &text).await;
+        bob.wait_for_bodies(&room, &[text]).await;
+    }
+    assert!(
+        failures.is_empty(),
+        "versions {versions:?}; failed: {failures:#?}"
+    );
+}
+
+federation_scenario!(
+    every_room_version_joinable,
     [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
 );
