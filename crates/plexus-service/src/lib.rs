@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod filters;
 pub mod media;
+pub mod openid;
 pub mod outbox;
 pub mod power;
 pub mod presence;

@@ -81,6 +81,8 @@ catalogue! {
     FederationTxns = "federation_txns": (String, String) => Json<serde_json::Value>;
     /// (user ID, room ID) → stripped room state sent with an invite from another server.
     InviteStates = "invite_states": (String, String) => Json<Vec<serde_json::Value>>;
+    /// OpenID token → (user, expiry): proves a user ID to third parties.
+    OpenIdTokens = "openid_tokens": String => Json<crate::openid::OpenIdTokenRecord>;
     /// (user ID, room ID) → () for rooms the user forgot.
     Forgotten = "forgotten": (String, String) => ();
     /// (user ID, device ID) → the device's signed identity keys, as uploaded.

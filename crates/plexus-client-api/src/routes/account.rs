@@ -1,8 +1,10 @@
-//! Accounts: registration, availability, whoami, password, deactivation.
+//! Accounts: registration, availability, whoami, password, deactivation,
+//! OpenID tokens.
 
 mod available;
 mod change_password;
 mod deactivate;
+mod openid_token;
 mod register;
 mod threepids;
 mod token_validity;
@@ -21,4 +23,5 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma(deactivate::deactivate)
         .ruma(token_validity::token_validity)
         .ruma(threepids::threepids)
+        .ruma(openid_token::request_openid_token)
 }

@@ -1,22 +1,36 @@
 //! `GET /_matrix/federation/v1/openid/userinfo?access_token=`: whom an
-//! OpenID token names. The client API issues no OpenID tokens yet
-//! (`/user/{userId}/openid/request_token` is not served), so every token is
-//! unknown: 401 `M_UNKNOWN_TOKEN`, as the spec answers for a bad token.
-//! No `X-Matrix` authentication: the token is the credential.
+//! OpenID token (issued by the client API's
+//! `/user/{userId}/openid/request_token`) names: `{"sub": user ID}`, or 401
+//! `M_UNKNOWN_TOKEN` for an unknown or expired token. No `X-Matrix`
+//! authentication: the token is the credential.
 
-use axum::extract::Query;
+use std::sync::Arc;
+
+use axum::{
+    extract::{Query, State},
+    Json,
+};
 use serde::Deserialize;
+use serde_json::{json, Value};
 
-use crate::FederationError;
+use crate::{error::Result, Federation, FederationError};
 
 #[derive(Deserialize)]
 pub struct UserInfoQuery {
     access_token: Option<String>,
 }
 
-pub async fn userinfo(Query(query): Query<UserInfoQuery>) -> FederationError {
-    match query.access_token {
-        None => FederationError::MissingParam("access_token".into()),
-        Some(_) => FederationError::UnknownToken("unknown or expired OpenID token".into()),
+pub async fn userinfo(
+    State(federation): State<Arc<Federation>>,
+    Query(query): Query<UserInfoQuery>,
+) -> Result<Json<Value>> {
+    let token = query
+        .access_token
+        .ok_or_else(|| FederationError::MissingParam("access_token".into()))?;
+    match federation.services.openid_token_user(&token)? {
+        Some(user) => Ok(Json(json!({ "sub": user }))),
+        None => Err(FederationError::UnknownToken(
+            "unknown or expired OpenID token".into(),
+        )),
     }
 }

@@ -98,9 +98,14 @@ async fn public_rooms_pages_and_searches_published_rooms() {
 }
 
 #[tokio::test]
-async fn openid_userinfo_knows_no_tokens_yet() {
+async fn openid_userinfo_names_the_user_of_a_token_and_refuses_others() {
     let h = Harness::new();
-    let response = h
+    let alice = alice(&h.services).await;
+    let (token, _) = h.services.issue_openid_token(&alice).unwrap();
+    let path = format!("/_matrix/federation/v1/openid/userinfo?access_token={token}");
+    let known = h.call("GET", &path, None).await;
+    assert_eq!((known.0, &known.1["sub"]), (200, &json!(alice)));
+    let unknown = h
         .call(
             "GET",
             "/_matrix/federation/v1/openid/userinfo?access_token=abc",
@@ -108,7 +113,7 @@ async fn openid_userinfo_knows_no_tokens_yet() {
         )
         .await;
     assert_eq!(
-        (response.0, response.1["errcode"].as_str()),
+        (unknown.0, unknown.1["errcode"].as_str()),
         (401, Some("M_UNKNOWN_TOKEN"))
     );
 }
