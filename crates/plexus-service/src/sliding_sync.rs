@@ -129,32 +129,12 @@ impl Services {
         let ignored = self.ignored_users(user)?;
         let candidates = self.sliding_candidates(user, prev, &ignored)?;
         let facts = self.filter_facts(user)?;
-        let mut wanted: BTreeMap<String, RoomConfig> = BTreeMap::new();
-        let mut list_rooms = BTreeMap::new();
-        let mut lists = Map::new();
-        let mut list_counts = BTreeMap::new();
-        for (name, list) in &req.lists {
-            let children = self.children_of_spaces(user, &list.filters.spaces)?;
-            let mut filtered = Vec::new();
-            for cand in &candidates {
-                if self.passes_filters(user, cand, &list.filters, &facts, &children)? {
-                    filtered.push(cand);
-                }
-            }
-            let in_range = lists::in_ranges(list.ranges.as_deref(), &filtered);
-            for cand in &in_range {
-                wanted
-                    .entry(cand.room.clone())
-                    .or_default()
-                    .merge(&list.room);
-            }
-            list_rooms.insert(
-                name.clone(),
-                in_range.iter().map(|c| c.room.clone()).collect(),
-            );
-            lists.insert(name.clone(), json!({ "count": filtered.len() }));
-            list_counts.insert(name.clone(), filtered.len() as u64);
-        }
+        let SelectedLists {
+            mut wanted,
+            list_rooms,
+            lists,
+            list_counts,
+        } = self.select_lists(user, req, &candidates, &facts)?;
         let by_room: HashMap<&str, &Candidate> =
             candidates.iter().map(|c| (c.room.as_str(), c)).collect();
         let mut subscribed = BTreeSet::new();
@@ -198,6 +178,39 @@ impl Services {
         })
     }
 
+    /// Each list's rooms: filtered, counted, cut to its ranges.
+    fn select_lists(
+        &self,
+        user: &UserId,
+        req: &SlidingSyncRequest,
+        candidates: &[Candidate],
+        facts: &filters::FilterFacts,
+    ) -> Result<SelectedLists> {
+        let mut selected = SelectedLists::default();
+        for (name, list) in &req.lists {
+            let children = self.children_of_spaces(user, &list.filters.spaces)?;
+            let mut filtered = Vec::new();
+            for cand in candidates {
+                if self.passes_filters(user, cand, &list.filters, facts, &children)? {
+                    filtered.push(cand);
+                }
+            }
+            let in_range = lists::in_ranges(list.ranges.as_deref(), &filtered);
+            for cand in &in_range {
+                let config = selected.wanted.entry(cand.room.clone()).or_default();
+                config.merge(&list.room);
+            }
+            let rooms = in_range.iter().map(|c| c.room.clone()).collect();
+            selected.list_rooms.insert(name.clone(), rooms);
+            let count = filtered.len();
+            selected
+                .lists
+                .insert(name.clone(), json!({ "count": count }));
+            selected.list_counts.insert(name.clone(), count as u64);
+        }
+        Ok(selected)
+    }
+
     /// The responses of the wanted rooms; records what was sent in `position`
     /// and returns the rooms sent whole.
     fn sliding_rooms(
@@ -234,6 +247,18 @@ impl Services {
         }
         Ok((rooms, initial))
     }
+}
+
+/// The lists of one response.
+#[derive(Default)]
+struct SelectedLists {
+    /// Room → the union of the configurations of the lists it is in range of.
+    wanted: BTreeMap<String, RoomConfig>,
+    /// List name → rooms in its ranges.
+    list_rooms: BTreeMap<String, Vec<String>>,
+    /// The response's `lists` (counts).
+    lists: Map<String, Value>,
+    list_counts: BTreeMap<String, u64>,
 }
 
 /// What every room of one response shares.
