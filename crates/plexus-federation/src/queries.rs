@@ -124,6 +124,31 @@ pub async fn claim_keys(
     keep_users_of(answer, server, &["one_time_keys"])
 }
 
+/// `POST /publicRooms` on `server`: its room directory, for a user browsing
+/// another server's rooms.
+pub async fn public_rooms(
+    federation: &Federation,
+    server: &ServerName,
+    body: Value,
+) -> Result<Value> {
+    let answer = federation
+        .client
+        .send(
+            server.as_str(),
+            Method::POST,
+            "/_matrix/federation/v1/publicRooms",
+            Some(&body),
+        )
+        .await
+        .map_err(remote_error)?;
+    if !answer["chunk"].is_array() {
+        return Err(ServiceError::Remote(format!(
+            "bad publicRooms answer from {server}"
+        )));
+    }
+    Ok(answer)
+}
+
 /// The answer's `fields`, each `{user: …}` kept only for users of `server`:
 /// a server speaks for its own users only.
 fn keep_users_of(answer: Value, server: &ServerName, fields: &[&str]) -> Result<Value> {

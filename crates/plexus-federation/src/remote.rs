@@ -60,6 +60,10 @@ impl plexus_service::remote::Remote for Federation {
         queries::claim_keys(self, server, one_time_keys).await
     }
 
+    async fn public_rooms(&self, server: &ruma::ServerName, body: Value) -> Result<Value> {
+        crate::queries::public_rooms(self, server, body).await
+    }
+
     async fn backfill(&self, room_id: &RoomId, limit: usize) -> Result<usize> {
         crate::backfill::backfill(self, room_id, limit).await
     }

@@ -97,6 +97,13 @@ pub trait Remote: Send + Sync {
         Err(unavailable())
     }
 
+    /// Another server's public room directory (`POST /publicRooms`); `body`
+    /// holds `limit`, `since` and `filter` as the federation API takes them.
+    async fn public_rooms(&self, server: &ServerName, body: Value) -> Result<Value> {
+        let _ = (server, body);
+        Err(unavailable())
+    }
+
     /// Fetches up to `limit` events older than the room's earliest local one
     /// from the room's other servers (`/backfill`) and stores them; returns
     /// how many were added.

@@ -17,7 +17,7 @@ pub async fn public_rooms(
         search_term: None,
         room_types: &[],
     };
-    let page = public_rooms_page(&state, query)?;
+    let page = public_rooms_page(&state, query).await?;
     let mut response = endpoint::Response::new(page.chunk);
     response.next_batch = page.next_batch;
     response.prev_batch = page.prev_batch;

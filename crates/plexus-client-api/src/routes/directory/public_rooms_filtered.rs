@@ -17,7 +17,7 @@ pub async fn public_rooms_filtered(
         search_term: body.filter.generic_search_term.as_deref(),
         room_types: &body.filter.room_types,
     };
-    let page = public_rooms_page(&state, query)?;
+    let page = public_rooms_page(&state, query).await?;
     let mut response = endpoint::Response::new();
     response.chunk = page.chunk;
     response.next_batch = page.next_batch;

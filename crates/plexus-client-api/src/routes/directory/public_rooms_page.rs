@@ -28,15 +28,54 @@ pub struct PublicRoomsQuery<'a> {
     pub room_types: &'a [RoomTypeFilter],
 }
 
-pub fn public_rooms_page(state: &AppState, query: PublicRoomsQuery<'_>) -> Result<PublicRoomsPage> {
-    if query
-        .server
-        .is_some_and(|server| server != state.server_name())
-    {
-        return Err(Error::not_found(
-            "listing other servers' rooms needs federation, not available yet",
-        ));
+/// The public rooms of this server, or of the server the query names
+/// (asked over federation).
+pub async fn public_rooms_page(
+    state: &AppState,
+    query: PublicRoomsQuery<'_>,
+) -> Result<PublicRoomsPage> {
+    match query.server {
+        Some(server) if server != state.server_name() => remote_page(state, server, query).await,
+        _ => local_page(state, query),
     }
+}
+
+async fn remote_page(
+    state: &AppState,
+    server: &ServerName,
+    query: PublicRoomsQuery<'_>,
+) -> Result<PublicRoomsPage> {
+    let mut body = serde_json::json!({
+        "filter": {
+            "generic_search_term": query.search_term,
+            "room_types": query.room_types,
+        },
+    });
+    if let Some(limit) = query.limit {
+        body["limit"] = serde_json::json!(limit);
+    }
+    if let Some(since) = query.since {
+        body["since"] = serde_json::json!(since);
+    }
+    let answer = state.remote()?.public_rooms(server, body).await?;
+    let chunk = answer["chunk"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|room| serde_json::from_value(room.clone()).ok())
+        .collect();
+    let token = |key: &str| answer[key].as_str().map(str::to_owned);
+    Ok(PublicRoomsPage {
+        chunk,
+        next_batch: token("next_batch"),
+        prev_batch: token("prev_batch"),
+        total_room_count_estimate: answer["total_room_count_estimate"]
+            .as_u64()
+            .and_then(|n| UInt::try_from(n).ok()),
+    })
+}
+
+fn local_page(state: &AppState, query: PublicRoomsQuery<'_>) -> Result<PublicRoomsPage> {
     let offset = match query.since {
         Some(token) => parse_offset(token)?,
         None => 0,
