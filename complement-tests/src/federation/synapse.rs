@@ -168,6 +168,21 @@ impl SynapseServer {
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
+
+    /// Synapse's signing key as `(key ID, 32-byte ed25519 seed)`: the tests
+    /// wrote it, so they can sign requests and events as this server.
+    pub fn signing_key(&self) -> (String, [u8; 32]) {
+        use base64::Engine;
+        let text = std::fs::read_to_string(self.root.path().join("signing.key"))
+            .expect("read signing.key");
+        let mut parts = text.split_whitespace();
+        let (algorithm, version, seed) = (parts.next(), parts.next(), parts.next());
+        let seed = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(seed.expect("seed"))
+            .expect("base64 seed");
+        let key_id = format!("{}:{}", algorithm.expect("alg"), version.expect("version"));
+        (key_id, seed.try_into().expect("32-byte seed"))
+    }
 }
 
 impl Drop for SynapseServer {
