@@ -163,6 +163,15 @@ async fn list_filters_select_their_rooms() {
         (json!({ "is_invite": true }), vec![invited.clone()]),
         (json!({ "is_encrypted": true }), vec![encrypted.clone()]),
         (json!({ "room_types": ["m.space"] }), vec![space.clone()]),
+        (
+            json!({ "room_types": [null] }),
+            vec![
+                plain.clone(),
+                dm.clone(),
+                encrypted.clone(),
+                invited.clone(),
+            ],
+        ),
         (json!({ "spaces": [space.clone()] }), vec![plain.clone()]),
         (json!({ "tags": ["m.favourite"] }), vec![encrypted.clone()]),
         (
