@@ -43,6 +43,11 @@ fn user_of(origin: &ServerName, value: &Value) -> Option<ruma::OwnedUserId> {
 
 type Applied = Result<(), plexus_service::ServiceError>;
 
+/// Room EDUs obey the room's server ACL like its PDUs do.
+fn acl_allows(federation: &Federation, room_id: &RoomId, origin: &ServerName) -> bool {
+    crate::acl::check_server_acl(&federation.services, room_id, origin).is_ok()
+}
+
 fn typing(federation: &Federation, origin: &ServerName, content: &Value) -> Applied {
     let (Some(user), Some(room_id)) = (
         user_of(origin, &content["user_id"]),
@@ -52,6 +57,9 @@ fn typing(federation: &Federation, origin: &ServerName, content: &Value) -> Appl
     ) else {
         return Ok(());
     };
+    if !acl_allows(federation, &room_id, origin) {
+        return Ok(());
+    }
     let typing = content["typing"].as_bool().unwrap_or(false);
     federation
         .services
@@ -64,6 +72,9 @@ fn receipts(federation: &Federation, origin: &ServerName, content: &Value) -> Ap
         let Ok(room_id) = RoomId::parse(room) else {
             continue;
         };
+        if !acl_allows(federation, &room_id, origin) {
+            continue;
+        }
         for (user, receipt) in kinds["m.read"].as_object().into_iter().flatten() {
             let Some(user) = user_of(origin, &Value::from(user.as_str())) else {
                 continue;

@@ -242,3 +242,20 @@ async fn malformed_and_unknown_edus_are_ignored() {
     }
     assert!(typing(&f).is_empty());
 }
+
+#[tokio::test]
+async fn a_server_denied_by_the_rooms_acl_cannot_type_there() {
+    let f = fixture().await;
+    let acl = plexus_service::events::NewEvent::state(
+        "m.room.server_acl",
+        "",
+        json!({"allow": ["*"], "deny": ["remote.example"]}),
+    );
+    f.services()
+        .append_event(&f.room, &f.alice, acl)
+        .await
+        .unwrap();
+    let edu = json!({ "room_id": f.room, "user_id": "@bob:remote.example", "typing": true });
+    f.apply("remote.example", "m.typing", edu).await;
+    assert!(typing(&f).is_empty(), "denied by the ACL");
+}
