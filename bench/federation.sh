@@ -17,8 +17,8 @@ GAP_MS=${GAP_MS:-50}
 MEMBERS=${MEMBERS:-1000}
 CONCURRENCY=${CONCURRENCY:-8}
 TIME_LIMIT=${TIME_LIMIT:-900}
-LATENCY_PAIRS=${LATENCY_PAIRS:-P1:P2 P1:S1 S1:P1 S1:S2}
-JOIN_ROOMS=${JOIN_ROOMS:-P1:P2,S1 S1:P1,S2}
+LATENCY_PAIRS=${LATENCY_PAIRS-P1:P2 P1:S1 S1:P1 S1:S2}
+JOIN_ROOMS=${JOIN_ROOMS-P1:P2,S1 S1:P1,S2}
 BASE_PORT=${BASE_PORT:-18120}
 UPDATE_DOC=${UPDATE_DOC:-1}
 DOC=${DOC:-$ROOT/docs/performance.md}
@@ -142,7 +142,7 @@ main() {
   LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg); export LOADAVG_END
   stop_all
   SYNAPSE_VERSION=$("$VENV/bin/python" -c 'import synapse; print(synapse.__version__)') \
-  COMMIT=$(git -C "$ROOT" rev-parse --short HEAD) JOIN_ROOMS=$JOIN_ROOMS \
+  COMMIT=$(git -C "$ROOT" rev-parse --short HEAD) JOIN_ROOMS=$JOIN_ROOMS USED_PLEXUS_BINARY=$BIN_PLEXUS \
     python3 "$ROOT/bench/fed_summary.py" "$RESULTS" >"$RESULTS/summary.md"
   cat "$RESULTS/summary.md"
   if [ "$UPDATE_DOC" = 1 ]; then
