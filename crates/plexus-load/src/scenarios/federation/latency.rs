@@ -98,10 +98,12 @@ pub async fn run(ctx: &Ctx, peer: &Matrix, plan: &Plan) -> Result<Report> {
     let mut r = Report::new("fed-latency", params);
     r.add("delivered", measured.delivery_ms.len() as f64);
     r.add("lost", measured.lost as f64);
-    r.add_latency("delivery", Summary::from_ms(measured.delivery_ms));
+    r.add_latency("delivery", Summary::from_ms(measured.delivery_ms.clone()));
     r.add_latency("send", Summary::from_ms(measured.send_ms));
     r.add("remote_join_ms", join_ms);
     r.add("setup_s", setup_s);
+    // Every sample in send order, to see whether slow deliveries cluster.
+    r.extra = json!({ "delivery_ms": measured.delivery_ms });
     Ok(r)
 }
 
