@@ -92,7 +92,7 @@ impl Services {
         } else {
             1
         };
-        let mut relations = self.gather_relations(room_id, parent, depth)?;
+        let mut relations = self.gather_relations(room_id, parent, depth, query)?;
         relations.sort_by_key(|r| r.stream);
         if query.direction == Direction::Backward {
             relations.reverse();
@@ -103,11 +103,15 @@ impl Services {
     }
 
     /// Children of `parent` (and, below depth 1, their children), unordered.
+    /// The spec: an event reached only through an intermediate event that the
+    /// `rel_type`/`event_type` filters reject is not included, so recursion
+    /// continues only through matching children.
     fn gather_relations(
         &self,
         room_id: &RoomId,
         parent: &str,
         depth: usize,
+        query: &RelationsQuery,
     ) -> Result<Vec<Relation>> {
         let mut found = Vec::new();
         let mut level = vec![parent.to_owned()];
@@ -123,7 +127,9 @@ impl Services {
                     if found.len() >= MAX_GATHERED {
                         return Ok(found);
                     }
-                    next.push(child.clone());
+                    if depth > 1 && self.relation_matches(query, &child, &rel_type)? {
+                        next.push(child.clone());
+                    }
                     found.push(Relation {
                         stream,
                         event_id: child,
@@ -137,6 +143,24 @@ impl Services {
             level = next;
         }
         Ok(found)
+    }
+
+    /// Whether a relation passes the query's `rel_type` and `event_type` filters.
+    fn relation_matches(
+        &self,
+        query: &RelationsQuery,
+        event_id: &str,
+        rel_type: &str,
+    ) -> Result<bool> {
+        if query.rel_type.as_ref().is_some_and(|t| t != rel_type) {
+            return Ok(false);
+        }
+        let Some(wanted) = &query.event_type else {
+            return Ok(true);
+        };
+        Ok(self
+            .pdu(event_id)?
+            .is_some_and(|pdu| pdu.kind.to_string() == *wanted))
     }
 
     /// Applies `from`/`to`/filters/`limit` to relations sorted in the query's direction.
@@ -206,6 +230,11 @@ fn continuation(chunk: &[(u64, Value)], forward: bool) -> Option<u64> {
         stream.saturating_sub(1)
     })
 }
+
+mod aggregate;
+mod threads;
+
+pub use threads::{ThreadsPage, ThreadsQuery, MAIN_THREAD, MAX_THREAD_HOPS};
 
 #[cfg(test)]
 mod tests;

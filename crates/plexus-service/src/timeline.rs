@@ -14,6 +14,8 @@ use crate::{
     Result, ServiceError, Services,
 };
 
+/// How deep bundled aggregations nest: a thread's latest event carries its own.
+const AGGREGATION_DEPTH: usize = 2;
 /// Most events one `/messages` request scans (visible or not) before returning.
 const MAX_SCAN: usize = 2_000;
 
@@ -46,13 +48,26 @@ pub struct Viewer<'a> {
 }
 
 impl Services {
-    /// Renders an event for a client: redacted if needed, with `unsigned`.
+    /// Renders an event for a client: redacted if needed, with `unsigned`
+    /// (bundled aggregations included).
     pub fn render_event(
         &self,
         pdu: &Pdu,
         meta: &EventMetaRecord,
         viewer: Viewer<'_>,
         with_room_id: bool,
+    ) -> Result<Value> {
+        self.render_event_at_depth(pdu, meta, viewer, with_room_id, AGGREGATION_DEPTH)
+    }
+
+    /// [`Services::render_event`] with aggregations nested at most `depth` deep.
+    pub(crate) fn render_event_at_depth(
+        &self,
+        pdu: &Pdu,
+        meta: &EventMetaRecord,
+        viewer: Viewer<'_>,
+        with_room_id: bool,
+        depth: usize,
     ) -> Result<Value> {
         let mut unsigned = serde_json::Map::new();
         unsigned.insert(
@@ -86,6 +101,12 @@ impl Services {
             )? {
                 unsigned.insert("prev_content".into(), prev.content_value());
                 unsigned.insert("replaces_state".into(), json!(prev.event_id));
+            }
+        }
+        if depth > 0 {
+            let redacted = meta.redacted_by.is_some();
+            if let Some(relations) = self.bundled_aggregations(pdu, redacted, viewer, depth)? {
+                unsigned.insert("m.relations".into(), relations);
             }
         }
         Ok(shown.to_client_event(with_room_id, Some(Value::Object(unsigned))))

@@ -1,6 +1,8 @@
-//! Event relationships: `/relations/{eventId}[/{relType}[/{eventType}]]`.
+//! Event relationships: `/relations/{eventId}[/{relType}[/{eventType}]]`
+//! and `/threads`.
 
 mod list;
+mod threads;
 
 use axum::Router;
 
@@ -11,4 +13,5 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma(list::relating_events)
         .ruma(list::relating_events_with_rel_type)
         .ruma(list::relating_events_with_rel_type_and_event_type)
+        .ruma(threads::get_threads)
 }

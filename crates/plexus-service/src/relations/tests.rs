@@ -113,9 +113,19 @@ async fn relations_are_indexed_filtered_and_paged() {
     let deep = s.relations(viewer, &room, &target, &recursive).unwrap();
     assert_eq!(
         deep.chunk.len(),
-        4,
-        "the reaction to the thread reply is found too"
+        3,
+        "the reaction to the thread reply is reached only through an m.thread event, \
+         which the rel_type filter rejects"
     );
+    let mut unfiltered = query(None, None, 10);
+    unfiltered.recurse = true;
+    let deep = s.relations(viewer, &room, &target, &unfiltered).unwrap();
+    assert_eq!(
+        deep.chunk.len(),
+        5,
+        "recursion reaches the reaction to the reply"
+    );
+    assert_eq!(deep.recursion_depth, Some(super::MAX_RECURSION_DEPTH));
 
     let outsider = Viewer {
         user: &bob,
