@@ -85,6 +85,23 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10000))]
         events: u64,
     },
+    /// Element X's launch: first sliding sync response, then incremental, in R rooms.
+    SlidingSync {
+        #[command(flatten)]
+        common: Common,
+        /// Rooms the measured user is in.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=5000))]
+        rooms: u64,
+        /// Members per room (the measured user included).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        members: u64,
+        /// Messages sent into each room.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=10000))]
+        events: u64,
+        /// Repetitions of each measurement (a fresh connection each for the first response).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        repeats: u64,
+    },
     /// Room creation rate, then join rate.
     Rooms {
         #[command(flatten)]
@@ -196,6 +213,21 @@ impl Command {
                     members: as_usize(members),
                     events: as_usize(events),
                 },
+            )),
+            Command::SlidingSync {
+                common,
+                rooms,
+                members,
+                events,
+                repeats,
+            } => Ok((
+                common,
+                Scenario::SlidingSync(crate::scenarios::sliding_sync::Plan {
+                    rooms: as_usize(rooms),
+                    members: as_usize(members),
+                    events: as_usize(events),
+                    repeats: as_usize(repeats),
+                }),
             )),
             Command::Rooms {
                 common,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 pub mod federation;
+pub mod sliding;
 
 /// An authenticated user.
 #[derive(Debug, Clone)]

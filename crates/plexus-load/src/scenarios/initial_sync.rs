@@ -82,7 +82,7 @@ async fn full_sync(ctx: &Ctx, name: &str) -> Result<FullSync> {
 
 /// Creates the users and rooms and fills the timelines. Returns the measured user's
 /// name, the room IDs and the other members' sessions.
-async fn build(
+pub(super) async fn build(
     ctx: &Ctx,
     rooms: usize,
     members: usize,

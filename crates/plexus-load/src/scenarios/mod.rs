@@ -6,6 +6,7 @@ pub mod initial_sync;
 pub mod phase;
 pub mod register;
 pub mod rooms;
+pub mod sliding_sync;
 
 use crate::client::{Matrix, Session};
 use crate::report::Report;
@@ -50,6 +51,8 @@ pub enum Scenario {
         /// Messages per room.
         events: usize,
     },
+    /// See [`sliding_sync`].
+    SlidingSync(sliding_sync::Plan),
     /// See [`rooms`].
     Rooms {
         /// Rooms to create.
@@ -118,6 +121,7 @@ pub async fn run(ctx: &Ctx, scenario: &Scenario) -> Result<Report> {
             events,
         } => initial_sync::run(ctx, *rooms, *members, *events).await,
         Scenario::Rooms { rooms, joiners } => rooms::run(ctx, *rooms, *joiners).await,
+        Scenario::SlidingSync(plan) => sliding_sync::run(ctx, *plan).await,
         Scenario::Federation {
             scenario,
             allow_non_loopback,
