@@ -2,6 +2,7 @@
 //! Other servers' aliases: [`remote`].
 
 mod remote;
+mod summary;
 
 use plexus_storage::{Direction, Json};
 use ruma::{OwnedRoomId, RoomId, UserId};

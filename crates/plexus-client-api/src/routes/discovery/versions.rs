@@ -20,6 +20,8 @@ pub async fn versions(_: AppState, _: Ruma<endpoint::Request>) -> Result<endpoin
         ("org.matrix.msc3814".to_owned(), true),
         // Simplified sliding sync (routes/sync/sliding.rs).
         ("org.matrix.simplified_msc3575".to_owned(), true),
+        // Room summaries (routes/room/summary.rs).
+        ("im.nheko.summary".to_owned(), true),
     ]);
     Ok(response)
 }

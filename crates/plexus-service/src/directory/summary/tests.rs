@@ -1,0 +1,87 @@
+//! Room summaries: fields, membership, and who may preview which room.
+
+use ruma::{OwnedUserId, RoomVersionId};
+use serde_json::json;
+
+use crate::{
+    events::NewEvent,
+    rooms::{CreateRoom, Preset},
+    tests::fixture,
+    Services,
+};
+
+async fn user(s: &Services, name: &str) -> OwnedUserId {
+    s.create_user(name, Some("password123"), false)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn public_room_summary_has_the_spec_fields() {
+    let f = fixture().await;
+    let s = &f.services;
+    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+    let req = CreateRoom {
+        preset: Some(Preset::PublicChat),
+        room_version: Some(RoomVersionId::V11),
+        name: Some("Cheese".into()),
+        topic: Some("Tasty".into()),
+        ..Default::default()
+    };
+    let room = s.create_room(&alice, req).await.unwrap();
+    let encryption = json!({"algorithm": "m.megolm.v1.aes-sha2"});
+    let event = NewEvent::state("m.room.encryption", "", encryption);
+    s.append_event(&room, &alice, event).await.unwrap();
+
+    let summary = s.room_summary_for(&room, Some(&bob)).unwrap();
+    assert_eq!(summary["room_id"], room.as_str());
+    assert_eq!(summary["name"], "Cheese");
+    assert_eq!(summary["topic"], "Tasty");
+    assert_eq!(summary["join_rule"], "public");
+    assert_eq!(summary["num_joined_members"], 1);
+    assert_eq!(summary["room_version"], "11");
+    assert_eq!(summary["encryption"], "m.megolm.v1.aes-sha2");
+    assert_eq!(summary["world_readable"], false);
+    assert_eq!(summary["guest_can_join"], false);
+    assert_eq!(summary["membership"], "leave");
+    let own = s.room_summary_for(&room, Some(&alice)).unwrap();
+    assert_eq!(own["membership"], "join");
+    let anonymous = s.room_summary_for(&room, None).unwrap();
+    assert!(anonymous.get("membership").is_none());
+}
+
+#[tokio::test]
+async fn private_room_is_previewable_only_by_members_and_invitees() {
+    let f = fixture().await;
+    let s = &f.services;
+    let (alice, bob, carol) = (
+        user(s, "alice").await,
+        user(s, "bob").await,
+        user(s, "carol").await,
+    );
+    let req = CreateRoom {
+        preset: Some(Preset::PrivateChat),
+        room_version: Some(RoomVersionId::V11),
+        ..Default::default()
+    };
+    let room = s.create_room(&alice, req).await.unwrap();
+    s.invite(&room, &alice, &bob, None, false).await.unwrap();
+
+    assert_eq!(
+        s.room_summary_for(&room, Some(&bob)).unwrap()["membership"],
+        "invite"
+    );
+    let outsider = s.room_summary_for(&room, Some(&carol)).unwrap_err();
+    assert!(
+        matches!(outsider, crate::ServiceError::NotFound(_)),
+        "{outsider:?}"
+    );
+    assert!(s.room_summary_for(&room, None).is_err());
+
+    let world = json!({"history_visibility": "world_readable"});
+    let event = NewEvent::state("m.room.history_visibility", "", world);
+    s.append_event(&room, &alice, event).await.unwrap();
+    let summary = s.room_summary_for(&room, None).unwrap();
+    assert_eq!(summary["world_readable"], true);
+    assert_eq!(summary["join_rule"], "invite");
+}
