@@ -19,6 +19,8 @@ use crate::Client;
 
 /// How long Synapse may take to answer `/versions` after spawning.
 pub const SYNAPSE_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// Starts tried with fresh ports before giving up.
+const START_ATTEMPTS: usize = 3;
 /// How long a SIGTERM may take before SIGKILL.
 const SYNAPSE_STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -31,9 +33,25 @@ pub struct SynapseServer {
 }
 
 impl SynapseServer {
-    /// Writes a config for a fresh instance and starts it.
+    /// Writes a config for a fresh instance and starts it. A port taken
+    /// by someone else between choosing it and Synapse binding it (Python
+    /// needs seconds to get there) makes Synapse exit: then it is tried
+    /// again with new ports, up to three times.
     pub async fn start(cert: &ServerCert, ca_file: &Path) -> SynapseServer {
         let python = synapse_python();
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            let mut server = Self::configure(cert, ca_file);
+            match server.spawn_and_wait(&python).await {
+                Ok(()) => return server,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("synapse did not start:\n{}", failures.join("\n\n"));
+    }
+
+    /// A fresh directory with a config on newly chosen free ports.
+    fn configure(cert: &ServerCert, ca_file: &Path) -> SynapseServer {
         let root = tempfile::Builder::new()
             .prefix("synapse-ct-")
             .tempdir()
@@ -50,14 +68,12 @@ impl SynapseServer {
             ca_file,
         }
         .write();
-        let mut server = SynapseServer {
+        SynapseServer {
             root,
             server_name,
             client_port,
             child: None,
-        };
-        server.spawn_and_wait(&python).await;
-        server
+        }
     }
 
     pub fn server_name(&self) -> &str {
@@ -89,7 +105,7 @@ impl SynapseServer {
         )
     }
 
-    async fn spawn_and_wait(&mut self, python: &Path) {
+    async fn spawn_and_wait(&mut self, python: &Path) -> Result<(), String> {
         assert!(self.child.is_none(), "synapse already running");
         let out = File::options()
             .create(true)
@@ -109,29 +125,30 @@ impl SynapseServer {
             .spawn()
             .unwrap_or_else(|e| panic!("spawning synapse: {e}"));
         self.child = Some(child);
-        self.wait_ready().await;
+        self.wait_ready().await
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits until this instance (its server name, not just anything on
+    /// the port) answers on the client port. `Err` when the process exits.
+    async fn wait_ready(&mut self) -> Result<(), String> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
             .expect("http");
-        let url = format!("{}/_matrix/client/versions", self.base_url());
+        let url = format!("{}/_matrix/key/v2/server", self.base_url());
         let deadline = Instant::now() + SYNAPSE_START_TIMEOUT;
         while Instant::now() < deadline {
             if let Some(child) = self.child.as_mut() {
                 if let Some(status) = child.try_wait().expect("try_wait") {
                     self.child = None;
-                    panic!(
-                        "synapse exited during start ({status}):\n{}",
-                        self.log_tail(40)
-                    );
+                    let log = self.log_tail(40);
+                    return Err(format!("synapse exited during start ({status}):\n{log}"));
                 }
             }
             if let Ok(response) = http.get(&url).send().await {
-                if response.status() == 200 {
-                    return;
+                let body: serde_json::Value = response.json().await.unwrap_or_default();
+                if body["server_name"] == self.server_name.as_str() {
+                    return Ok(());
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -162,7 +179,10 @@ impl SynapseServer {
     /// Starts the same instance again (same ports, database and keys).
     pub async fn restart(&mut self) {
         self.stop();
-        self.spawn_and_wait(&synapse_python()).await;
+        let python = synapse_python();
+        if let Err(failure) = self.spawn_and_wait(&python).await {
+            panic!("synapse did not restart: {failure}");
+        }
     }
 
     pub fn is_running(&self) -> bool {

@@ -93,7 +93,9 @@ impl SynapseLayout<'_> {
         json!([
             {"port": self.client_port, "bind_addresses": ["127.0.0.1"], "type": "http",
              "tls": false, "x_forwarded": false,
-             "resources": [{"names": ["client"], "compress": false}]},
+             // `keys` too: the harness reads the server name there to know
+             // that the process answering on this port is this Synapse.
+             "resources": [{"names": ["client", "keys"], "compress": false}]},
             {"port": self.federation_port, "bind_addresses": ["127.0.0.1"], "type": "http",
              "tls": true,
              "resources": [{"names": ["federation", "keys"], "compress": false}]},
