@@ -92,6 +92,9 @@ impl Sender {
         if let Err(e) = self.services.prune_remote_to_device_ids() {
             tracing::warn!(error = %e, "cannot prune old to-device message IDs");
         }
+        if let Err(e) = self.services.prune_txn_answers() {
+            tracing::warn!(error = %e, "cannot prune old inbound transaction answers");
+        }
         match self.services.outbox_destinations() {
             Ok(pending) => pending.iter().for_each(|d| self.poke(d, &stop)),
             Err(e) => tracing::error!(error = %e, "cannot read the federation send queue"),

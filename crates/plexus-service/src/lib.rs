@@ -13,6 +13,7 @@ pub mod ephemeral;
 pub mod error;
 pub mod events;
 pub mod filters;
+pub mod inbound_txns;
 pub mod media;
 pub mod openid;
 pub mod outbox;

@@ -76,8 +76,8 @@ catalogue! {
     Filters = "filters": (String, String) => Json<serde_json::Value>;
     /// user ID → presence.
     Presence = "presence": String => Json<PresenceRecord>;
-    /// (origin server, transaction ID) → our answer, so a repeated federation
-    /// transaction is answered the same way without processing it again.
+    /// (origin server, transaction ID) → `{answer, at}`, so a repeated federation
+    /// transaction is answered the same way without processing it again (kept a day).
     FederationTxns = "federation_txns": (String, String) => Json<serde_json::Value>;
     /// (user ID, room ID) → stripped room state sent with an invite from another server.
     InviteStates = "invite_states": (String, String) => Json<Vec<serde_json::Value>>;

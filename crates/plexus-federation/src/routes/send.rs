@@ -10,7 +10,6 @@ use axum::{
     extract::{Path, State},
     Json,
 };
-use plexus_storage::Json as Stored;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -44,12 +43,8 @@ pub async fn send_transaction(
     // original waits for it and then finds its stored answer.
     let gate = federation.inbound_txn_gate(origin.as_str());
     let _turn = gate.lock().await;
-    let key = (origin.to_string(), txn_id);
     let services = &federation.services;
-    if let Some(Stored(answer)) = services
-        .db
-        .get::<plexus_service::tables::FederationTxns>(&key)?
-    {
+    if let Some(answer) = services.txn_answer(origin.as_str(), &txn_id)? {
         return Ok(Json(answer));
     }
     let mut results = Map::new();
@@ -73,8 +68,6 @@ pub async fn send_transaction(
         crate::edu::apply_edu(&federation, &origin, edu).await;
     }
     let answer = json!({ "pdus": results });
-    services
-        .db
-        .put::<plexus_service::tables::FederationTxns>(&key, &Stored(answer.clone()))?;
+    services.remember_txn_answer(origin.as_str(), &txn_id, &answer)?;
     Ok(Json(answer))
 }
