@@ -203,3 +203,60 @@ async fn relations_recurse_through_matching_events_only() {
         "only reachable through an m.thread event: {filtered}"
     );
 }
+
+/// `unread_notifications` and `unread_thread_notifications` of a room in one `/sync`.
+async fn counts(client: &Client, room: &str, threads: bool) -> (Value, Value) {
+    let filter =
+        json!({"room": {"timeline": {"limit": 1, "unread_thread_notifications": threads}}});
+    let sync = client.sync(None, 0, Some(&filter.to_string())).await;
+    let joined = &sync["rooms"]["join"][room];
+    (
+        joined["unread_notifications"].clone(),
+        joined["unread_thread_notifications"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn threaded_receipts_and_per_thread_notification_counts() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = shared_room(&server).await;
+    let root = bob.send_text(&room, "root").await;
+    let reply = thread_reply(&bob, &room, &root, "in thread").await;
+
+    let (whole, threads) = counts(&alice, &room, false).await;
+    assert_eq!(whole["notification_count"], 2, "{whole}");
+    assert!(threads.is_null(), "only on request: {threads}");
+    let (main, threads) = counts(&alice, &room, true).await;
+    assert_eq!(main["notification_count"], 1, "the main timeline: {main}");
+    assert_eq!(threads[&root]["notification_count"], 1, "{threads}");
+
+    let receipt =
+        |event: &str| room_path(&room, &format!("receipt/m.read/{}", path_segment(event)));
+    alice
+        .post(&receipt(&reply), &json!({"thread_id": root}))
+        .await
+        .ok();
+    let (main, threads) = counts(&alice, &room, true).await;
+    assert_eq!(
+        main["notification_count"], 1,
+        "a thread receipt leaves main unread: {main}"
+    );
+    assert!(threads.get(&root).is_none(), "{threads}");
+    alice
+        .post(&receipt(&root), &json!({"thread_id": "main"}))
+        .await
+        .ok();
+    let (main, _) = counts(&alice, &room, true).await;
+    assert_eq!(main["notification_count"], 0, "{main}");
+
+    let sync = alice.sync(None, 0, None).await;
+    let receipts = sync["rooms"]["join"][&room]["ephemeral"]["events"].to_string();
+    assert!(
+        receipts.contains(&format!(r#""thread_id":"{root}""#)),
+        "{receipts}"
+    );
+    alice
+        .post(&receipt(&root), &json!({"thread_id": ""}))
+        .await
+        .assert_error(400, "M_INVALID_PARAM");
+}

@@ -26,6 +26,8 @@ pub struct EventFilter {
     pub contains_url: Option<bool>,
     pub lazy_load_members: bool,
     pub include_redundant_members: bool,
+    /// Per-thread notification counts in `/sync` (read from the timeline filter).
+    pub unread_thread_notifications: bool,
 }
 
 /// A sync filter: what each section of the response carries.

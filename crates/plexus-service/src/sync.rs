@@ -6,7 +6,7 @@
 pub(crate) mod room;
 mod unread;
 
-pub use unread::{UnreadCache, UnreadCounts};
+pub use unread::{ReadMarkers, UnreadCache, UnreadCounts};
 
 use std::{collections::BTreeSet, time::Duration};
 

@@ -7,14 +7,12 @@ use plexus_storage::Direction;
 use ruma::RoomId;
 use serde_json::{json, Value};
 
-use super::UnreadCounts;
 use crate::{
-    records::MembershipRecord, state::ShortStateMap, sync::SyncParams, timeline::Viewer, Result,
-    ServiceError, Services,
+    records::MembershipRecord, relations::MAIN_THREAD, state::ShortStateMap, sync::SyncParams,
+    timeline::Viewer, Result, ServiceError, Services,
 };
 
 const DEFAULT_TIMELINE_LIMIT: usize = 10;
-const MAX_UNREAD_SCAN: usize = 1_000;
 
 pub(crate) struct RoomSync<'a> {
     pub room: &'a str,
@@ -71,14 +69,19 @@ impl Services {
             .first
             .map(|(s, _)| s.saturating_sub(1))
             .unwrap_or(ctx.current);
-        Ok(Some(json!({
+        let (unread, unread_threads) = self.unread_notifications(&room_id, ctx)?;
+        let mut room = json!({
             "timeline": { "events": timeline.events, "limited": timeline.limited, "prev_batch": super::make_token(prev_batch) },
             "state": { "events": state },
             "ephemeral": { "events": ephemeral },
             "account_data": { "events": account_data },
-            "unread_notifications": self.unread_notifications(&room_id, ctx)?,
+            "unread_notifications": unread,
             "summary": self.room_summary_counts(&room_id, ctx.viewer.user, &joined)?,
-        })))
+        });
+        if let Some(threads) = unread_threads {
+            room["unread_thread_notifications"] = threads;
+        }
+        Ok(Some(room))
     }
 
     /// A room the user left or was banned from: the timeline up to that event.
@@ -218,50 +221,30 @@ impl Services {
         Ok(out)
     }
 
-    /// Events after the user's read receipt that the user's push rules make
-    /// notify (and highlight). Counts are kept per (user, room) and extended
-    /// by the events since the last computation, so a sync costs the new
-    /// events, not a rescan from the receipt; a moved receipt starts over.
-    fn unread_notifications(&self, room_id: &RoomId, ctx: &RoomSync<'_>) -> Result<Value> {
-        let counts = self.unread_counts(room_id, ctx.viewer.user, ctx.membership.stream)?;
-        Ok(json!({ "notification_count": counts.notify, "highlight_count": counts.highlight }))
-    }
-
-    /// The counts behind `unread_notifications`, for a user who joined at `joined_at`.
-    pub(crate) fn unread_counts(
+    /// Unread events that the user's push rules make notify (and highlight),
+    /// see `sync/unread.rs`. With `unread_thread_notifications` in the
+    /// timeline filter, `unread_notifications` covers the main timeline and
+    /// `unread_thread_notifications` each thread with something unread;
+    /// otherwise `unread_notifications` covers the whole room.
+    fn unread_notifications(
         &self,
         room_id: &RoomId,
-        user: &ruma::UserId,
-        joined_at: u64,
-    ) -> Result<UnreadCounts> {
-        let read = self
-            .own_read_position(room_id.as_str(), user)?
-            .unwrap_or(joined_at);
-        let upto = self.room_record(room_id)?.map_or(read, |r| r.last_stream);
-        let key = (user.to_string(), room_id.to_string());
-        let cached = self
-            .unread_cache
-            .get(&key)
-            .filter(|c| c.read == read && c.upto <= upto);
-        let start = cached.unwrap_or(UnreadCounts {
-            read,
-            upto: read,
-            notify: 0,
-            highlight: 0,
-        });
-        let (notify, highlight) = if start.upto < upto {
-            self.notification_counts_between(room_id, user, start.upto, upto, MAX_UNREAD_SCAN)?
-        } else {
-            (0, 0)
-        };
-        let counts = UnreadCounts {
-            read,
-            upto,
-            notify: start.notify + notify,
-            highlight: start.highlight + highlight,
-        };
-        self.unread_cache.put(key, counts);
-        Ok(counts)
+        ctx: &RoomSync<'_>,
+    ) -> Result<(Value, Option<Value>)> {
+        let counts = self.unread_counts(room_id, ctx.viewer.user, ctx.membership.stream)?;
+        let shown = |(notify, highlight): (u64, u64)| json!({ "notification_count": notify, "highlight_count": highlight });
+        if !ctx.params.filter.room.timeline.unread_thread_notifications {
+            return Ok((shown((counts.notify, counts.highlight)), None));
+        }
+        let main = counts.threads.get(MAIN_THREAD).copied().unwrap_or_default();
+        let threads: serde_json::Map<String, Value> = counts
+            .threads
+            .iter()
+            .filter(|(thread, _)| *thread != MAIN_THREAD)
+            .map(|(thread, &pair)| (thread.clone(), shown(pair)))
+            .collect();
+        let threads = (!threads.is_empty()).then_some(Value::Object(threads));
+        Ok((shown(main), threads))
     }
 
     /// `summary`: heroes and member counts, for clients to name unnamed rooms.
