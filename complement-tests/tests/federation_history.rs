@@ -5,7 +5,9 @@
 
 use complement_tests::federation::rooms::numbered_texts;
 use complement_tests::federation::wait::{poll_until, DELIVERY_TIMEOUT};
-use complement_tests::federation::{Federation, Kind};
+use std::time::{Duration, Instant};
+
+use complement_tests::federation::{FederatedServer, Federation, Kind};
 use complement_tests::federation_scenario;
 use complement_tests::json;
 use complement_tests::rooms::message_bodies;
@@ -81,3 +83,32 @@ federation_scenario!(
     plexus_restart_with_queue_pending,
     [plexus_to_synapse, plexus_to_plexus]
 );
+
+/// With one peer (Synapse) stopped, a second peer (Plexus) still gets
+/// alice's messages promptly: a dead destination never holds up the
+/// others. The stopped peer catches up once it is back.
+#[tokio::test]
+async fn dead_peer_does_not_delay_the_others() {
+    let mut fed = Federation::start(Kind::Plexus, Kind::Synapse).await;
+    let third_cert = fed.pki.issue();
+    let third = FederatedServer::start(Kind::Plexus, &third_cert, &fed.pki.ca_file()).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let carol = third.register_user("carol").await;
+    let joined = carol.join_via(&room, fed.a.server_name()).await;
+    assert_eq!(joined.status, 200, "carol's join: {joined:?}");
+    alice
+        .wait_for_membership(&room, &carol.user_id, "join")
+        .await;
+    fed.b.stop();
+    let sent = numbered_texts("one peer down", 5);
+    let started = Instant::now();
+    alice.send_texts(&room, &sent).await;
+    carol.wait_for_bodies(&room, &sent).await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "the live peer waited {took:?}"
+    );
+    fed.b.restart().await;
+    bob.wait_for_bodies(&room, &sent).await;
+}
