@@ -13,7 +13,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/plexus-bench}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RUNS=${RUNS:-3}
 TARGETS=${TARGETS:-plexus synapse ceiling}
-SCENARIOS=${SCENARIOS:-chat register rooms initial-sync}
+SCENARIOS=${SCENARIOS:-chat register rooms initial-sync sliding-sync}
 CHAT_USERS=${CHAT_USERS:-10}
 CHAT_MESSAGES=${CHAT_MESSAGES:-50}
 REGISTER_USERS=${REGISTER_USERS:-50}
@@ -21,6 +21,7 @@ ROOMS=${ROOMS:-30}
 SYNC_ROOMS=${SYNC_ROOMS:-300}
 SYNC_MEMBERS=${SYNC_MEMBERS:-2}
 SYNC_EVENTS=${SYNC_EVENTS:-3}
+SS_REPEATS=${SS_REPEATS:-5}
 CONCURRENCY=${CONCURRENCY:-8}
 TIME_LIMIT=${TIME_LIMIT:-900}
 SETTLE=${SETTLE:-2}
@@ -29,6 +30,7 @@ PORT_SYNAPSE=${PORT_SYNAPSE:-18102}
 PORT_CEILING=${PORT_CEILING:-18103}
 UPDATE_DOC=${UPDATE_DOC:-1}
 DOC=${DOC:-$ROOT/docs/performance.md}
+DOC_MARK=${DOC_MARK:-bench}
 VENV=$BENCH_DIR/synapse-venv
 LOAD=$TARGET_DIR/release/plexus-load
 BIN_PLEXUS=${BIN_PLEXUS:-}
@@ -115,6 +117,7 @@ scenario_args() {
     register) echo "register --users $REGISTER_USERS" ;;
     rooms) echo "rooms --rooms $ROOMS" ;;
     initial-sync) echo "initial-sync --rooms $SYNC_ROOMS --members $SYNC_MEMBERS --events $SYNC_EVENTS" ;;
+    sliding-sync) echo "sliding-sync --rooms $SYNC_ROOMS --members $SYNC_MEMBERS --events $SYNC_EVENTS --repeats $SS_REPEATS" ;;
   esac
 }
 
@@ -122,6 +125,8 @@ run_target() {
   local target=$1 run=$2 s
   start_server "$target" "$run" || { log "could not start $target"; stop_server; return 0; }
   for s in $SCENARIOS; do
+    # The ceiling server does not answer sliding sync.
+    [ "$target:$s" = ceiling:sliding-sync ] && continue
     log "run $run/$RUNS: $s against $target"
     # shellcheck disable=SC2046
     "$LOAD" $(scenario_args "$s") --url "$URL" --pid "$SERVER_PID" --label "$target" \
@@ -141,12 +146,12 @@ main() {
     for target in $TARGETS; do run_target "$target" "$run"; done
   done
   local synv; synv=$("$VENV/bin/python" -c 'import synapse; print(synapse.__version__)' 2>/dev/null || echo "?")
-  SIZES="chat ${CHAT_USERS}x${CHAT_MESSAGES}, register $REGISTER_USERS, rooms $ROOMS, initial-sync ${SYNC_ROOMS} rooms x ${SYNC_MEMBERS} members x ${SYNC_EVENTS} events, concurrency $CONCURRENCY" \
+  SIZES="chat ${CHAT_USERS}x${CHAT_MESSAGES}, register $REGISTER_USERS, rooms $ROOMS, initial-sync and sliding-sync ${SYNC_ROOMS} rooms x ${SYNC_MEMBERS} members x ${SYNC_EVENTS} events, sliding-sync $SS_REPEATS repetitions, concurrency $CONCURRENCY" \
   SYNAPSE_VERSION=$synv RUNS=$RUNS \
     python3 "$ROOT/bench/summarise.py" "$RESULTS" >"$RESULTS/summary.md"
   cat "$RESULTS/summary.md"
   if [ "$UPDATE_DOC" = 1 ]; then
-    python3 "$ROOT/bench/update_doc.py" "$DOC" "$RESULTS/summary.md"
+    python3 "$ROOT/bench/update_doc.py" "$DOC" "$RESULTS/summary.md" "$DOC_MARK"
     log "updated $DOC"
   fi
 }

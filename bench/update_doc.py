@@ -2,11 +2,13 @@
 """Replace the text between <!-- bench:begin --> and <!-- bench:end --> in a markdown
 file with the contents of another file (appending the section if it is missing).
 
-usage: update_doc.py DOC SUMMARY
+usage: update_doc.py DOC SUMMARY [MARK]   (MARK names the markers, default "bench":
+<!-- MARK:begin --> … <!-- MARK:end -->)
 """
 import sys
 
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+MARK = sys.argv[3] if len(sys.argv) > 3 else "bench"
+BEGIN, END = f"<!-- {MARK}:begin -->", f"<!-- {MARK}:end -->"
 HEADING = "## Side by side with Synapse (plexus-load)"
 
 
