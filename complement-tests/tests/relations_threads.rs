@@ -260,3 +260,17 @@ async fn threaded_receipts_and_per_thread_notification_counts() {
         .await
         .assert_error(400, "M_INVALID_PARAM");
 }
+
+#[tokio::test]
+async fn a_thread_cannot_start_from_an_event_with_a_relation() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = shared_room(&server).await;
+    let root = alice.send_text(&room, "root").await;
+    let reply = thread_reply(&bob, &room, &root, "reply").await;
+    let content = json!({"msgtype": "m.text", "body": "nested",
+        "m.relates_to": {"rel_type": "m.thread", "event_id": reply}});
+    alice
+        .send_raw(&room, "m.room.message", &next_txn_id(), &content)
+        .await
+        .assert_error(400, "M_UNKNOWN");
+}

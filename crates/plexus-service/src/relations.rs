@@ -233,6 +233,7 @@ fn continuation(chunk: &[(u64, Value)], forward: bool) -> Option<u64> {
 
 mod aggregate;
 mod threads;
+mod validate;
 
 pub use threads::{ThreadsPage, ThreadsQuery, MAIN_THREAD, MAX_THREAD_HOPS};
 

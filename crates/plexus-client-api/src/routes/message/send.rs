@@ -19,6 +19,9 @@ pub async fn send(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
         .rate_limiter
         .check(Action::Message, user.user_id.as_str())?;
     let content = object_from_raw(&body.body)?;
+    if let Some(reason) = state.refused_relation(&content)? {
+        return Err(Error::BadRequest(reason));
+    }
     if !state.is_joined(&body.room_id, &user.user_id)? {
         return Err(Error::forbidden("you are not joined to this room"));
     }

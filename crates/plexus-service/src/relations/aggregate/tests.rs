@@ -286,3 +286,27 @@ async fn thread_of_follows_relations_to_the_root() {
     assert_eq!(thread(&reaction), Some(root.clone()));
     assert_eq!(thread(&root), None, "a thread root is in the main timeline");
 }
+
+#[tokio::test]
+async fn threads_cannot_start_from_related_events() {
+    let f = fixture().await;
+    let s = &f.services;
+    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+    let room = shared_room(s, &alice, &bob).await;
+    let root = text(s, &room, &alice, "root").await;
+    let reply = related(
+        s,
+        &room,
+        &bob,
+        json!({"rel_type": "m.thread", "event_id": root}),
+        json!({}),
+    )
+    .await;
+    let on = |parent: &str| json!({"m.relates_to": {"rel_type": "m.thread", "event_id": parent}});
+    assert!(s.refused_relation(&on(&root)).unwrap().is_none());
+    assert!(s.refused_relation(&on(&reply)).unwrap().is_some());
+    assert!(s
+        .refused_relation(&json!({"body": "plain"}))
+        .unwrap()
+        .is_none());
+}
