@@ -112,7 +112,7 @@ impl Services {
         Ok(shown.to_client_event(with_room_id, Some(Value::Object(unsigned))))
     }
 
-    fn redacted_copy(&self, pdu: &Pdu) -> Result<Pdu> {
+    pub(crate) fn redacted_copy(&self, pdu: &Pdu) -> Result<Pdu> {
         let room = self
             .room_record(&pdu.room_id)?
             .ok_or_else(|| ServiceError::internal("event of unknown room"))?;

@@ -51,6 +51,7 @@ impl Services {
             .map(|(r, s)| (s, r))
             .collect();
         roots.sort_by(|a, b| b.cmp(a));
+        let ignored = self.ignored_users(viewer.user)?;
         let mut chunk = Vec::new();
         let mut next_batch = None;
         let mut last = None;
@@ -65,7 +66,15 @@ impl Services {
             let Some((pdu, meta)) = self.visible_event(viewer.user, &root)? else {
                 continue;
             };
-            let event = self.render_event(&pdu, &meta, viewer, true)?;
+            let mut event = self.render_event(&pdu, &meta, viewer, true)?;
+            if ignored.contains(pdu.sender.as_str()) {
+                // The spec: a root sent by an ignored user is returned redacted,
+                // as a client aggregating the thread locally would show it.
+                event["content"] = self.redacted_copy(&pdu)?.content_value();
+                if let Some(relations) = event["unsigned"]["m.relations"].as_object_mut() {
+                    relations.remove("m.replace");
+                }
+            }
             let thread = &event["unsigned"]["m.relations"]["m.thread"];
             if thread.is_null() {
                 // No reply the viewer may see: not a thread for them.

@@ -250,6 +250,27 @@ async fn threads_are_listed_by_latest_reply_and_filtered_by_participation() {
     assert_eq!(page2.chunk[0]["event_id"], second.as_str());
     assert!(page2.next_batch.is_none());
 
+    // Alice ignores bob: his root (with her reply) comes back redacted.
+    related(s, &room, &alice, in_thread(&second), json!({})).await;
+    let ignore = json!({"ignored_users": {bob.as_str(): {}}});
+    s.set_global_account_data(&alice, "m.ignored_user_list", ignore)
+        .unwrap();
+    let page = s.threads(view(&alice), &room, all).unwrap();
+    let second_root = page
+        .chunk
+        .iter()
+        .find(|e| e["event_id"] == second.as_str())
+        .expect("the thread alice replied to is listed");
+    assert_eq!(
+        second_root["content"],
+        json!({}),
+        "an ignored user's root is redacted"
+    );
+    assert_eq!(
+        second_root["unsigned"]["m.relations"]["m.thread"]["count"],
+        1
+    );
+
     let carol = user(s, "carol").await;
     assert!(
         s.threads(view(&carol), &room, all).is_err(),
