@@ -3,10 +3,10 @@
 //! the room (alice), `b` is the remote side (bob).
 
 use complement_tests::encode::path_segment as enc;
-use complement_tests::federation::wait::DELIVERY_TIMEOUT;
+use complement_tests::federation::wait::{poll_until, DELIVERY_TIMEOUT};
 use complement_tests::federation::{Federation, Kind};
 use complement_tests::federation_scenario;
-use complement_tests::rooms::room_path;
+use complement_tests::rooms::{next_txn_id, room_path};
 use complement_tests::{json, Value};
 
 /// Invite over federation, join by accepting it, messages both ways.
@@ -271,5 +271,36 @@ async fn server_acl_blocks_denied_server(a: Kind, b: Kind) {
 
 federation_scenario!(
     server_acl_blocks_denied_server,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
+/// bob@b redacts his own message; alice@a sees it redacted (no body).
+async fn redaction_seen_remotely(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let event = bob.send_text(&room, "regrettable").await;
+    alice
+        .wait_for_bodies(&room, &["regrettable".to_owned()])
+        .await;
+    let redact = format!("redact/{}/{}", enc(&event), next_txn_id());
+    bob.put(&room_path(&room, &redact), &json!({"reason": "oops"}))
+        .await
+        .ok();
+    let path = room_path(&room, &format!("event/{}", enc(&event)));
+    let what = format!("{} sees {event} redacted", alice.user_id);
+    let (alice, path) = (&alice, &path);
+    poll_until(&what, DELIVERY_TIMEOUT, || async move {
+        let seen = alice.get(path).await;
+        if seen.status == 200 && seen.body["content"] == json!({}) {
+            Ok(())
+        } else {
+            Err(format!("{} {}", seen.status, seen.body))
+        }
+    })
+    .await;
+}
+
+federation_scenario!(
+    redaction_seen_remotely,
     [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
 );
