@@ -274,3 +274,20 @@ async fn a_thread_cannot_start_from_an_event_with_a_relation() {
         .await
         .assert_error(400, "M_UNKNOWN");
 }
+
+#[tokio::test]
+async fn a_duplicate_annotation_is_refused_until_the_first_is_redacted() {
+    let server = TestServer::start_default().await;
+    let (alice, bob, room) = shared_room(&server).await;
+    let target = alice.send_text(&room, "react").await;
+    let reaction =
+        json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": "👍"}});
+    let first = send(&bob, &room, "m.reaction", reaction.clone()).await;
+    bob.send_raw(&room, "m.reaction", &next_txn_id(), &reaction)
+        .await
+        .assert_error(400, "M_DUPLICATE_ANNOTATION");
+    send(&alice, &room, "m.reaction", reaction.clone()).await;
+    let redact = format!("redact/{}/{}", path_segment(&first), next_txn_id());
+    bob.put(&room_path(&room, &redact), &json!({})).await.ok();
+    send(&bob, &room, "m.reaction", reaction).await;
+}

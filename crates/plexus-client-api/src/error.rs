@@ -40,6 +40,9 @@ pub enum Error {
     /// The resource already exists where the spec answers 409 (e.g. a taken room alias).
     #[error("{0}")]
     Conflict(String),
+    /// A second identical annotation (same sender, event type and key) of an event.
+    #[error("you already sent this annotation")]
+    DuplicateAnnotation,
 }
 
 impl Error {
@@ -66,6 +69,7 @@ impl Error {
             Error::UnrecognizedMethod => (StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED"),
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "M_UNKNOWN"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "M_UNKNOWN"),
+            Error::DuplicateAnnotation => (StatusCode::BAD_REQUEST, "M_DUPLICATE_ANNOTATION"),
             Error::Service(e) => match e {
                 S::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN"),
                 S::NotFound(_) => (StatusCode::NOT_FOUND, "M_NOT_FOUND"),

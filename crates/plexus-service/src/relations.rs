@@ -236,6 +236,7 @@ mod threads;
 mod validate;
 
 pub use threads::{ThreadsPage, ThreadsQuery, MAIN_THREAD, MAX_THREAD_HOPS};
+pub use validate::{NewRelation, RelationRefusal};
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use plexus_service::{
     events::{NewEvent, Txn, TxnEndpoint},
     ratelimit::Action,
+    relations::{NewRelation, RelationRefusal},
 };
 use ruma::api::client::message::send_message_event::v3 as endpoint;
 
@@ -19,8 +20,17 @@ pub async fn send(state: AppState, request: Ruma<endpoint::Request>) -> Result<e
         .rate_limiter
         .check(Action::Message, user.user_id.as_str())?;
     let content = object_from_raw(&body.body)?;
-    if let Some(reason) = state.refused_relation(&content)? {
-        return Err(Error::BadRequest(reason));
+    let kind = body.event_type.to_string();
+    let relation = NewRelation {
+        room_id: &body.room_id,
+        sender: &user.user_id,
+        kind: &kind,
+        content: &content,
+    };
+    match state.refused_relation(&relation)? {
+        Some(RelationRefusal::ThreadFromRelated(reason)) => return Err(Error::BadRequest(reason)),
+        Some(RelationRefusal::DuplicateAnnotation) => return Err(Error::DuplicateAnnotation),
+        None => {}
     }
     if !state.is_joined(&body.room_id, &user.user_id)? {
         return Err(Error::forbidden("you are not joined to this room"));

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     events::NewEvent,
-    relations::ThreadsQuery,
+    relations::{NewRelation, RelationRefusal, ThreadsQuery},
     rooms::{CreateRoom, Preset},
     tests::fixture,
     timeline::Viewer,
@@ -324,10 +324,60 @@ async fn threads_cannot_start_from_related_events() {
     )
     .await;
     let on = |parent: &str| json!({"m.relates_to": {"rel_type": "m.thread", "event_id": parent}});
-    assert!(s.refused_relation(&on(&root)).unwrap().is_none());
-    assert!(s.refused_relation(&on(&reply)).unwrap().is_some());
-    assert!(s
-        .refused_relation(&json!({"body": "plain"}))
-        .unwrap()
-        .is_none());
+    let check = |content: &Value| {
+        let event = NewRelation {
+            room_id: &room,
+            sender: &alice,
+            kind: "m.room.message",
+            content,
+        };
+        s.refused_relation(&event).unwrap()
+    };
+    assert!(check(&on(&root)).is_none());
+    assert!(matches!(
+        check(&on(&reply)),
+        Some(RelationRefusal::ThreadFromRelated(_))
+    ));
+    assert!(check(&json!({"body": "plain"})).is_none());
+}
+
+#[tokio::test]
+async fn an_annotation_cannot_be_sent_twice_until_redacted() {
+    let f = fixture().await;
+    let s = &f.services;
+    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+    let room = shared_room(s, &alice, &bob).await;
+    let target = text(s, &room, &alice, "react to me").await;
+    let content =
+        json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": "👍"}});
+    let check = |sender: &OwnedUserId| {
+        let event = NewRelation {
+            room_id: &room,
+            sender,
+            kind: "m.reaction",
+            content: &content,
+        };
+        s.refused_relation(&event).unwrap()
+    };
+    assert_eq!(check(&bob), None);
+    let first = send(s, &room, &bob, "m.reaction", content.clone()).await;
+    assert_eq!(check(&bob), Some(RelationRefusal::DuplicateAnnotation));
+    assert_eq!(
+        check(&alice),
+        None,
+        "another user's identical annotation is fine"
+    );
+    send(
+        s,
+        &room,
+        &bob,
+        "m.room.redaction",
+        json!({"redacts": first}),
+    )
+    .await;
+    assert_eq!(
+        check(&bob),
+        None,
+        "allowed again once the first is redacted"
+    );
 }
