@@ -95,6 +95,14 @@ impl FederatedServer {
         }
     }
 
+    /// Kills the process with SIGKILL (a crash); `restart` brings it back.
+    pub fn kill9(&mut self) {
+        match self {
+            Self::Plexus(server) => server.server.kill9(),
+            Self::Synapse(server) => server.kill9(),
+        }
+    }
+
     /// Starts it again on the same ports with the same data.
     pub async fn restart(&mut self) {
         match self {

@@ -112,3 +112,23 @@ async fn dead_peer_does_not_delay_the_others() {
     fed.b.restart().await;
     bob.wait_for_bodies(&room, &sent).await;
 }
+
+/// Like the restart above, but Plexus crashes (SIGKILL) right after the
+/// sends were acknowledged: the queue was on disk before each answer.
+async fn plexus_crash_with_queue_pending(a: Kind, b: Kind) {
+    let mut fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    fed.b.stop();
+    let sent = numbered_texts("crash", 20);
+    alice.send_texts(&room, &sent).await;
+    fed.a.kill9();
+    fed.b.restart().await;
+    fed.a.restart().await;
+    let bodies = bob.wait_for_bodies(&room, &sent).await;
+    assert_eq!(bodies, sent, "exactly the 20, in order");
+}
+
+federation_scenario!(
+    plexus_crash_with_queue_pending,
+    [plexus_to_synapse, plexus_to_plexus]
+);

@@ -176,6 +176,14 @@ impl SynapseServer {
         let _ = child.wait();
     }
 
+    /// SIGKILL (a crash) and reap.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(&child, libc::SIGKILL);
+            let _ = child.wait();
+        }
+    }
+
     /// Starts the same instance again (same ports, database and keys).
     pub async fn restart(&mut self) {
         self.stop();
