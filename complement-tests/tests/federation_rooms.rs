@@ -304,3 +304,28 @@ federation_scenario!(
     redaction_seen_remotely,
     [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
 );
+
+/// bob@b renames himself; alice@a sees the new name in his member event.
+async fn displayname_change_reaches_remote_room(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    let path = format!(
+        "/_matrix/client/v3/profile/{}/displayname",
+        enc(&bob.user_id)
+    );
+    bob.put(&path, &json!({"displayname": "Bob B"})).await.ok();
+    alice
+        .wait_for_state(
+            &room,
+            "m.room.member",
+            &bob.user_id,
+            "/displayname",
+            &json!("Bob B"),
+        )
+        .await;
+}
+
+federation_scenario!(
+    displayname_change_reaches_remote_room,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
