@@ -1,9 +1,10 @@
 //! Room summaries (`GET /v1/room_summary/{roomIdOrAlias}`, MSC3266, spec
 //! v1.15): the public-rooms entry of a room plus its version, encryption,
 //! restricting rooms and the caller's membership, for rooms the caller may
-//! preview. A room this server holds no state of, or that the caller may
-//! not preview, is "not found" (as Synapse answers), so the answer does
-//! not reveal that a private room exists.
+//! preview. A room this server holds no state of is summarised from the
+//! stripped state of the caller's invite or knock, if any; otherwise it,
+//! like a room the caller may not preview, is "not found" (as Synapse
+//! answers), so the answer does not reveal that a private room exists.
 
 use ruma::{OwnedRoomId, RoomId, UserId};
 use serde_json::{json, Value};
@@ -14,15 +15,20 @@ impl Services {
     /// The summary of a room for `user` (`None`: an unauthenticated caller).
     pub fn room_summary_for(&self, room_id: &RoomId, user: Option<&UserId>) -> Result<Value> {
         let not_found = || ServiceError::not_found("room not found or not accessible");
-        let Some(room) = self.room_record(room_id)? else {
-            return Err(not_found());
+        let room = self.room_record(room_id)?;
+        let held = match &room {
+            Some(_) => self
+                .current_state_event(room_id, "m.room.create", "")?
+                .is_some(),
+            None => false,
         };
-        if self
-            .current_state_event(room_id, "m.room.create", "")?
-            .is_none()
-        {
-            return Err(not_found());
-        }
+        let (Some(room), true) = (room, held) else {
+            let invited = match user {
+                Some(user) => self.summary_from_invite_state(room_id, user)?,
+                None => None,
+            };
+            return invited.ok_or_else(not_found);
+        };
         let membership = match user {
             Some(user) => self.membership(room_id, user)?.map(|m| m.membership),
             None => None,
@@ -44,6 +50,57 @@ impl Services {
             summary["membership"] = json!(membership.as_deref().unwrap_or("leave"));
         }
         Ok(summary)
+    }
+
+    /// A room this server holds no state of, which the user is invited to or
+    /// knocked on: the summary from the stripped state the other server sent.
+    fn summary_from_invite_state(&self, room_id: &RoomId, user: &UserId) -> Result<Option<Value>> {
+        let Some(membership) = self.user_membership(user, room_id)? else {
+            return Ok(None);
+        };
+        if !matches!(membership.membership.as_str(), "invite" | "knock") {
+            return Ok(None);
+        }
+        let Some(state) = self.remote_invite_state(user.as_str(), room_id)? else {
+            return Ok(None);
+        };
+        let content = |kind: &str| {
+            state
+                .iter()
+                .find(|e| e["type"] == kind && e["state_key"] == "")
+                .map(|e| e["content"].clone())
+                .unwrap_or(Value::Null)
+        };
+        let joined = state
+            .iter()
+            .filter(|e| e["type"] == "m.room.member" && e["content"]["membership"] == "join")
+            .count();
+        let create = content("m.room.create");
+        let mut summary = json!({
+            "room_id": room_id,
+            "num_joined_members": joined,
+            "world_readable": content("m.room.history_visibility")["history_visibility"] == "world_readable",
+            "guest_can_join": content("m.room.guest_access")["guest_access"] == "can_join",
+            "join_rule": content("m.room.join_rules")["join_rule"].as_str().unwrap_or("invite"),
+            "room_version": create["room_version"].as_str().unwrap_or("1"),
+            "membership": membership.membership,
+        });
+        for (field, value) in [
+            ("name", &content("m.room.name")["name"]),
+            ("topic", &content("m.room.topic")["topic"]),
+            ("avatar_url", &content("m.room.avatar")["url"]),
+            (
+                "canonical_alias",
+                &content("m.room.canonical_alias")["alias"],
+            ),
+            ("room_type", &create["type"]),
+            ("encryption", &content("m.room.encryption")["algorithm"]),
+        ] {
+            if value.is_string() {
+                summary[field] = value.clone();
+            }
+        }
+        Ok(Some(summary))
     }
 
     /// Whether the caller may preview the room: a member, invitee or knocker

@@ -85,3 +85,51 @@ async fn private_room_is_previewable_only_by_members_and_invitees() {
     assert_eq!(summary["world_readable"], true);
     assert_eq!(summary["join_rule"], "invite");
 }
+
+#[tokio::test]
+async fn a_remote_invite_is_summarised_from_its_stripped_state() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    let room_id = ruma::room_id!("!remote:other.example");
+    let invite = json!({
+        "room_id": room_id, "sender": "@carol:other.example", "type": "m.room.member",
+        "state_key": alice.as_str(), "content": {"membership": "invite"},
+        "origin_server_ts": 1, "depth": 5, "prev_events": [], "auth_events": [],
+        "hashes": {"sha256": "x"}, "signatures": {},
+    });
+    let json = serde_json::from_value(invite).unwrap();
+    let pdu = plexus_core::Pdu::from_json(ruma::owned_event_id!("$invite"), json).unwrap();
+    let stripped = |kind: &str, content: serde_json::Value| json!({"type": kind, "state_key": "", "sender": "@carol:other.example", "content": content});
+    let invite_room_state = vec![
+        stripped(
+            "m.room.create",
+            json!({"room_version": "10", "type": "m.space"}),
+        ),
+        stripped("m.room.name", json!({"name": "Elsewhere"})),
+        stripped("m.room.join_rules", json!({"join_rule": "invite"})),
+        stripped(
+            "m.room.encryption",
+            json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+        ),
+    ];
+    s.store_remote_invite(crate::events::RemoteInvite {
+        pdu,
+        invite_room_state,
+    })
+    .unwrap();
+
+    let summary = s.room_summary_for(room_id, Some(&alice)).unwrap();
+    assert_eq!(summary["name"], "Elsewhere");
+    assert_eq!(summary["membership"], "invite");
+    assert_eq!(summary["room_version"], "10");
+    assert_eq!(summary["room_type"], "m.space");
+    assert_eq!(summary["join_rule"], "invite");
+    assert_eq!(summary["encryption"], "m.megolm.v1.aes-sha2");
+    let bob = user(s, "bob").await;
+    assert!(
+        s.room_summary_for(room_id, Some(&bob)).is_err(),
+        "only the invitee"
+    );
+    assert!(s.room_summary_for(room_id, None).is_err());
+}
