@@ -132,3 +132,22 @@ federation_scenario!(
     plexus_crash_with_queue_pending,
     [plexus_to_synapse, plexus_to_plexus]
 );
+
+/// `b` misses 60 messages (more than one transaction of 50, more than one
+/// `/get_missing_events` round if the sender only sends the newest): bob
+/// still reads all 60 and the next message, in order.
+async fn peer_down_long_gap(a: Kind, b: Kind) {
+    let mut fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    fed.b.stop();
+    let sent = numbered_texts("long gap", 60);
+    alice.send_texts(&room, &sent).await;
+    fed.b.restart().await;
+    alice.send_text(&room, "after the gap").await;
+    let mut expected = sent.clone();
+    expected.push("after the gap".to_owned());
+    let bodies = bob.wait_for_bodies(&room, &expected).await;
+    assert_eq!(bodies, expected, "all 60 and the last, in order");
+}
+
+federation_scenario!(peer_down_long_gap, [plexus_to_synapse, synapse_to_plexus]);
