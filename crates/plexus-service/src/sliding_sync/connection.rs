@@ -3,9 +3,11 @@
 //! what the client was sent up to that response (rooms with the stream
 //! position and configuration they were sent with, list counts). A request
 //! answers relative to the generation its `pos` names; the answer's new
-//! generation is stored beside it, and every other generation is dropped,
+//! generation is stored beside it, and every older generation is dropped,
 //! so a client retrying its last request still finds its `pos`, and a
-//! `pos` from before that is unknown (`M_UNKNOWN_POS`). A `pos` also names
+//! `pos` from before that is unknown (`M_UNKNOWN_POS`). The few generations
+//! newer than the answered one are kept: a request the client abandoned
+//! may finish after the client moved on, and must not drop its new `pos`. A `pos` also names
 //! the connection's epoch, a random ID drawn whenever the connection starts
 //! anew, so it is never valid on another connection or after a restart of
 //! the same one. Persisting (as
@@ -21,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::{tables::SlidingSyncConnections, Result, ServiceError, Services};
 
 pub const MAX_CONNECTIONS_PER_DEVICE: usize = 10;
+/// Generations newer than the answered one kept on a store (see `store_position`).
+const MAX_NEWER_POSITIONS_KEPT: usize = 3;
 
 /// The stored state of one connection.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -219,7 +223,25 @@ impl Services {
         record.last_generation += 1;
         record.last_used_ms = now_millis();
         new.generation = record.last_generation;
-        record.positions = answered.cloned().into_iter().chain([new]).collect();
+        // Keep the generations stored after the answered one: a stale request
+        // (one the client gave up on, still running here) must not drop the
+        // position the client moved on to. Bounded: the newest few only.
+        let newer: Vec<Position> = match answered {
+            Some(a) => record
+                .positions
+                .iter()
+                .filter(|p| p.generation > a.generation)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let skip = newer.len().saturating_sub(MAX_NEWER_POSITIONS_KEPT);
+        record.positions = answered
+            .cloned()
+            .into_iter()
+            .chain(newer.into_iter().skip(skip))
+            .chain([new])
+            .collect();
         batch.put::<SlidingSyncConnections>(key, &Json(record.clone()))?;
         self.db.write(batch)?;
         Ok(make_pos(&record.epoch, record.last_generation))

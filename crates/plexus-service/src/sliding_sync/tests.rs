@@ -155,6 +155,23 @@ async fn an_unknown_pos_is_refused_and_a_new_connection_forgets_old_positions() 
 }
 
 #[tokio::test]
+async fn a_stale_request_finishing_late_keeps_the_newer_pos() {
+    let f = fixture().await;
+    let s = &f.services;
+    let alice = user(s, "alice").await;
+    let room = named_room(s, &alice, "r").await;
+    let body = list(json!([[0, 9]]), json!([]), 1);
+    let first = pos(&sync(s, &alice, body.clone(), None).await);
+    say(s, &room, &alice, "one").await;
+    let moved_on = pos(&sync(s, &alice, body.clone(), Some(&first)).await);
+    // The request the client abandoned, answered from `first` after it moved on.
+    let _stale = sync(s, &alice, body.clone(), Some(&first)).await;
+    say(s, &room, &alice, "two").await;
+    let next = sync(s, &alice, body, Some(&moved_on)).await;
+    assert_ne!(pos(&next), moved_on, "{next}");
+}
+
+#[tokio::test]
 async fn required_state_wildcards_me_and_lazy_members() {
     let f = fixture().await;
     let s = &f.services;
