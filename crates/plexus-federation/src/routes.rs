@@ -38,7 +38,10 @@ pub fn routes(federation: Arc<Federation>) -> Router {
             "/_matrix/federation/v1/query/profile",
             get(profile::query_profile),
         )
-        .route("/_matrix/federation/v1/send/{txn_id}", put(send::send_transaction))
+        .route(
+            "/_matrix/federation/v1/send/{txn_id}",
+            put(send::send_transaction),
+        )
         .route(
             "/_matrix/federation/v1/make_join/{room_id}/{user_id}",
             get(membership::make::make_join),
@@ -76,19 +79,55 @@ pub fn routes(federation: Arc<Federation>) -> Router {
             put(membership::invite::invite_v2),
         )
         .route("/_matrix/federation/v1/event/{event_id}", get(event::event))
-        .route("/_matrix/federation/v1/event_auth/{room_id}/{event_id}", get(event::event_auth))
+        .route(
+            "/_matrix/federation/v1/event_auth/{room_id}/{event_id}",
+            get(event::event_auth),
+        )
         .route("/_matrix/federation/v1/state/{room_id}", get(state::state))
-        .route("/_matrix/federation/v1/state_ids/{room_id}", get(state::state_ids))
-        .route("/_matrix/federation/v1/backfill/{room_id}", get(backfill::backfill))
-        .route("/_matrix/federation/v1/get_missing_events/{room_id}", post(backfill::get_missing_events))
-        .route("/_matrix/federation/v1/timestamp_to_event/{room_id}", get(timestamp::timestamp_to_event))
-        .route("/_matrix/federation/v1/query/directory", get(directory::query_directory))
-        .route("/_matrix/federation/v1/publicRooms", get(public_rooms::get_public_rooms).post(public_rooms::post_public_rooms))
-        .route("/_matrix/federation/v1/openid/userinfo", get(openid::userinfo))
-        .route("/_matrix/federation/v1/hierarchy/{room_id}", get(hierarchy::hierarchy))
-        .route("/_matrix/federation/v1/user/devices/{user_id}", get(user_keys::user_devices))
-        .route("/_matrix/federation/v1/user/keys/query", post(user_keys::query_keys))
-        .route("/_matrix/federation/v1/user/keys/claim", post(user_keys::claim_keys))
+        .route(
+            "/_matrix/federation/v1/state_ids/{room_id}",
+            get(state::state_ids),
+        )
+        .route(
+            "/_matrix/federation/v1/backfill/{room_id}",
+            get(backfill::backfill),
+        )
+        .route(
+            "/_matrix/federation/v1/get_missing_events/{room_id}",
+            post(backfill::get_missing_events),
+        )
+        .route(
+            "/_matrix/federation/v1/timestamp_to_event/{room_id}",
+            get(timestamp::timestamp_to_event),
+        )
+        .route(
+            "/_matrix/federation/v1/query/directory",
+            get(directory::query_directory),
+        )
+        .route(
+            "/_matrix/federation/v1/publicRooms",
+            get(public_rooms::get_public_rooms).post(public_rooms::post_public_rooms),
+        )
+        .route(
+            "/_matrix/federation/v1/openid/userinfo",
+            get(openid::userinfo),
+        )
+        .route(
+            "/_matrix/federation/v1/hierarchy/{room_id}",
+            get(hierarchy::hierarchy),
+        )
+        .route(
+            "/_matrix/federation/v1/user/devices/{user_id}",
+            get(user_keys::user_devices),
+        )
+        .route(
+            "/_matrix/federation/v1/user/keys/query",
+            post(user_keys::query_keys),
+        )
+        .route(
+            "/_matrix/federation/v1/user/keys/claim",
+            post(user_keys::claim_keys),
+        )
         .fallback(unrecognized)
         .with_state(federation)
 }

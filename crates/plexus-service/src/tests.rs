@@ -133,7 +133,10 @@ async fn non_members_cannot_send_and_invite_only_rooms_refuse_joins() {
         .invite(&room_id, &alice, &bob, None, false)
         .await
         .unwrap();
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     f.services
         .append_event(&room_id, &bob, text("thanks"))
         .await
@@ -191,7 +194,10 @@ async fn joined_history_visibility_hides_earlier_messages() {
         .append_event(&room_id, &alice, text("before bob"))
         .await
         .unwrap();
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let after = f
         .services
         .append_event(&room_id, &alice, text("after bob"))
@@ -259,7 +265,10 @@ async fn incremental_sync_wakes_on_a_new_message_and_carries_only_it() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let initial = f
         .services
         .sync(&bob, "B", sync_params(None, 0))
@@ -308,7 +317,10 @@ async fn sync_marks_a_gap_as_limited_and_sends_the_state_delta() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let since = token(
         &f.services
             .sync(&bob, "B", sync_params(None, 0))
@@ -418,7 +430,11 @@ async fn knocking_shows_in_sync_and_an_invite_answers_it() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PrivateChat, RoomVersionId::V12).await;
-    let err = f.services.knock(&room_id, &bob, None, &[]).await.unwrap_err();
+    let err = f
+        .services
+        .knock(&room_id, &bob, None, &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ServiceError::Forbidden(_)),
         "invite-only rooms refuse knocks: {err:?}"
@@ -445,7 +461,10 @@ async fn knocking_shows_in_sync_and_an_invite_answers_it() {
         .invite(&room_id, &alice, &bob, None, false)
         .await
         .unwrap();
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     assert!(f.services.is_joined(&room_id, &bob).unwrap());
 }
 
@@ -533,7 +552,10 @@ async fn restricted_rooms_admit_members_of_allowed_rooms_only() {
         .await
         .unwrap();
     f.services.join_room(&space, &bob, None, &[]).await.unwrap();
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let join = f
         .services
         .current_state_event(&room_id, "m.room.member", bob.as_str())
@@ -558,7 +580,10 @@ async fn ignored_users_messages_and_invites_are_not_delivered() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let ignore = json!({ "ignored_users": { alice.as_str(): {} } });
     f.services
         .set_global_account_data(&bob, "m.ignored_user_list", ignore)
@@ -601,7 +626,10 @@ async fn unread_counts_grow_incrementally_and_reset_at_the_receipt() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     let counts = |response: &Value| {
         response["rooms"]["join"][room_id.as_str()]["unread_notifications"]["notification_count"]
             .clone()
@@ -652,7 +680,10 @@ async fn a_long_poll_wakes_when_a_typing_notice_expires() {
         user(&f.services, "bob").await,
     );
     let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services.join_room(&room_id, &bob, None, &[]).await.unwrap();
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
     f.services
         .set_typing(&room_id, &alice, Some(Duration::from_millis(300)))
         .unwrap();
