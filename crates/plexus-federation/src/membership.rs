@@ -130,3 +130,63 @@ pub fn stripped(entries: Vec<Value>) -> Vec<Value> {
         })
         .collect()
 }
+
+/// `make_{kind}` on `server` (`join` and `knock` list every supported `ver`),
+/// then our own event built from its template and signed.
+pub(crate) async fn make_membership(
+    federation: &crate::Federation,
+    server: &ruma::ServerName,
+    kind: &str,
+    room_id: &RoomId,
+    user: &UserId,
+    content: Value,
+) -> Result<(Pdu, ruma::RoomVersionId), PduRejection> {
+    use crate::pdu::fetch::encode;
+    let mut path = format!(
+        "/_matrix/federation/v1/make_{kind}/{}/{}",
+        encode(room_id.as_str()),
+        encode(user.as_str())
+    );
+    if kind != "leave" {
+        let versions: Vec<String> = SUPPORTED_VERSIONS
+            .iter()
+            .map(|v| format!("ver={v}"))
+            .collect();
+        path = format!("{path}?{}", versions.join("&"));
+    }
+    let answer = federation
+        .client
+        .send(server.as_str(), http::Method::GET, &path, None)
+        .await
+        .map_err(join::refusal)?;
+    let version = answer["room_version"].as_str().unwrap_or("1");
+    let version = ruma::RoomVersionId::try_from(version)
+        .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
+    let rules = plexus_service::events::rules_for(version.as_str())?;
+    let key = &federation.services.key;
+    let pdu = event_from_template(&answer["event"], room_id, user, content, &rules, key)?;
+    Ok((pdu, version))
+}
+
+/// `PUT /_matrix/federation/{endpoint}/{roomId}/{eventId}` with our signed
+/// membership event (`endpoint` e.g. `v2/send_join`); the answer's body.
+pub(crate) async fn send_membership(
+    federation: &crate::Federation,
+    server: &ruma::ServerName,
+    endpoint: &str,
+    pdu: &Pdu,
+) -> Result<Value, PduRejection> {
+    use crate::pdu::fetch::encode;
+    let path = format!(
+        "/_matrix/federation/{endpoint}/{}/{}",
+        encode(pdu.room_id.as_str()),
+        encode(pdu.event_id.as_str())
+    );
+    let body = serde_json::to_value(CanonicalJsonValue::Object(pdu.json.clone()))
+        .map_err(|e| PduRejection::Format(e.to_string()))?;
+    federation
+        .client
+        .send(server.as_str(), http::Method::PUT, &path, Some(&body))
+        .await
+        .map_err(join::refusal)
+}

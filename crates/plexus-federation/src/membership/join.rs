@@ -6,15 +6,14 @@
 //! state marked partial and fetch the rest later, without changing this
 //! flow.
 
-use http::Method;
 use plexus_core::Pdu;
 use plexus_service::{events::rules_for, ServiceError};
-use ruma::{OwnedServerName, RoomId, RoomVersionId, ServerName, UserId};
+use ruma::{OwnedServerName, RoomId, ServerName, UserId};
 use serde_json::Value;
 
-use super::{event_from_template, object_of, SUPPORTED_VERSIONS};
+use super::object_of;
 use crate::{
-    pdu::{fetch::encode, fetch::objects, ingest_outliers, verify_pdu, PduRejection},
+    pdu::{fetch::objects, ingest_outliers, verify_pdu, PduRejection},
     Federation,
 };
 
@@ -73,13 +72,13 @@ async fn join_through(
     user: &UserId,
     content: Value,
 ) -> Result<(), PduRejection> {
-    let (template, version) = make_join(federation, server, room_id, user).await?;
-    let rules = rules_for(version.as_str())?;
-    let services = &federation.services;
     let mut content = content;
     content["membership"] = "join".into();
-    let join = event_from_template(&template, room_id, user, content, &rules, &services.key)?;
-    let answer = send_join(federation, server, &join).await?;
+    let (join, version) =
+        super::make_membership(federation, server, "join", room_id, user, content).await?;
+    let rules = rules_for(version.as_str())?;
+    let services = &federation.services;
+    let answer = super::send_membership(federation, server, "v2/send_join", &join).await?;
     // A restricted join comes back countersigned by the authorising server.
     let join = match answer.get("event").filter(|e| e.is_object()) {
         Some(event) => {
@@ -125,54 +124,6 @@ pub(crate) fn state_of(
         .filter(|pdu| pdu.state_key.is_some() && ids.contains(&pdu.event_id))
         .cloned()
         .collect()
-}
-
-/// `GET /make_join` listing every room version we support.
-async fn make_join(
-    federation: &Federation,
-    server: &ServerName,
-    room_id: &RoomId,
-    user: &UserId,
-) -> Result<(Value, RoomVersionId), PduRejection> {
-    let versions: Vec<String> = SUPPORTED_VERSIONS
-        .iter()
-        .map(|v| format!("ver={v}"))
-        .collect();
-    let path = format!(
-        "/_matrix/federation/v1/make_join/{}/{}?{}",
-        encode(room_id.as_str()),
-        encode(user.as_str()),
-        versions.join("&")
-    );
-    let answer = federation
-        .client
-        .send(server.as_str(), Method::GET, &path, None)
-        .await
-        .map_err(refusal)?;
-    let version = answer["room_version"].as_str().unwrap_or("1");
-    let version = RoomVersionId::try_from(version)
-        .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
-    Ok((answer["event"].clone(), version))
-}
-
-/// `PUT /send_join` v2 with our signed join.
-async fn send_join(
-    federation: &Federation,
-    server: &ServerName,
-    join: &Pdu,
-) -> Result<Value, PduRejection> {
-    let path = format!(
-        "/_matrix/federation/v2/send_join/{}/{}",
-        encode(join.room_id.as_str()),
-        encode(join.event_id.as_str())
-    );
-    let body = serde_json::to_value(ruma::CanonicalJsonValue::Object(join.json.clone()))
-        .map_err(|e| PduRejection::Format(e.to_string()))?;
-    federation
-        .client
-        .send(server.as_str(), Method::PUT, &path, Some(&body))
-        .await
-        .map_err(refusal)
 }
 
 impl From<PduRejection> for ServiceError {

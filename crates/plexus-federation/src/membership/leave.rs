@@ -2,13 +2,11 @@
 //! rescinding a knock — through `make_leave`/`send_leave` v2 on the server
 //! that invited them (or the room's other known servers).
 
-use http::Method;
-use plexus_service::{events::rules_for, ServiceError};
-use ruma::{OwnedServerName, RoomId, RoomVersionId, ServerName, UserId};
+use plexus_service::ServiceError;
+use ruma::{OwnedServerName, RoomId, ServerName, UserId};
 use serde_json::Value;
 
-use super::event_from_template;
-use crate::{pdu::fetch::encode, pdu::PduRejection, Federation};
+use crate::{pdu::PduRejection, Federation};
 
 pub async fn leave_room(
     federation: &Federation,
@@ -59,42 +57,11 @@ async fn leave_through(
     user: &UserId,
     content: Value,
 ) -> Result<(), PduRejection> {
-    let path = format!(
-        "/_matrix/federation/v1/make_leave/{}/{}",
-        encode(room_id.as_str()),
-        encode(user.as_str())
-    );
-    let unavailable = super::join::refusal;
-    let answer = federation
-        .client
-        .send(server.as_str(), Method::GET, &path, None)
-        .await
-        .map_err(unavailable)?;
-    let version = answer["room_version"].as_str().unwrap_or("1");
-    let version = RoomVersionId::try_from(version)
-        .map_err(|e| PduRejection::Format(format!("room_version: {e}")))?;
-    let rules = rules_for(version.as_str())?;
-    let services = &federation.services;
-    let leave = event_from_template(
-        &answer["event"],
-        room_id,
-        user,
-        content,
-        &rules,
-        &services.key,
-    )?;
-    let path = format!(
-        "/_matrix/federation/v2/send_leave/{}/{}",
-        encode(room_id.as_str()),
-        encode(leave.event_id.as_str())
-    );
-    let body = serde_json::to_value(ruma::CanonicalJsonValue::Object(leave.json.clone()))
-        .map_err(|e| PduRejection::Format(e.to_string()))?;
+    let (leave, _) =
+        super::make_membership(federation, server, "leave", room_id, user, content).await?;
+    super::send_membership(federation, server, "v2/send_leave", &leave).await?;
     federation
-        .client
-        .send(server.as_str(), Method::PUT, &path, Some(&body))
-        .await
-        .map_err(unavailable)?;
-    services.record_outside_membership(user, &leave)?;
+        .services
+        .record_outside_membership(user, &leave)?;
     Ok(())
 }
