@@ -1,15 +1,22 @@
 //! The rooms a connection can list, newest first by `bump_stamp`: the
 //! stream position of the room's latest event of a type that bumps it
 //! (messages, encrypted events, stickers, calls, polls, live locations,
-//! the create event, and the user's own membership).
+//! the create event, and the user's own membership). The room's part is kept
+//! in its record as events are appended, so a request reads one value per
+//! room instead of walking timelines.
 
 use std::collections::HashSet;
 
-use plexus_storage::Direction;
+use plexus_core::Pdu;
+use plexus_storage::{Direction, Json};
 use ruma::{RoomId, UserId};
 
 use super::connection::Position;
-use crate::{records::MembershipRecord, Result, Services};
+use crate::{
+    records::{MembershipRecord, RoomRecord},
+    tables::{Forgotten, Rooms},
+    Result, Services,
+};
 
 const BUMP_TYPES: &[&str] = &[
     "m.room.create",
@@ -52,9 +59,10 @@ impl Services {
         prev: Option<&Position>,
         ignored: &HashSet<String>,
     ) -> Result<Vec<Candidate>> {
+        let forgotten = self.forgotten_rooms(user)?;
         let mut candidates = Vec::new();
         for (room, membership) in self.user_memberships(user)? {
-            if self.is_forgotten(user, &room)? {
+            if forgotten.contains(&room) {
                 continue;
             }
             let listed = match membership.membership.as_str() {
@@ -78,12 +86,47 @@ impl Services {
         Ok(candidates)
     }
 
-    fn bump_stamp(&self, room: &str, user: &UserId, membership: &MembershipRecord) -> Result<u64> {
+    /// The rooms `user` forgot, read once per request (not once per room).
+    fn forgotten_rooms(&self, user: &UserId) -> Result<HashSet<String>> {
+        self.db
+            .scan::<Forgotten, _>(&(user.to_string(),), Direction::Forward)?
+            .map(|row| row.map(|((_, room), ())| room).map_err(Into::into))
+            .collect()
+    }
+
+    /// A joined room's stamp is the room's latest bumping event (kept in its
+    /// record on append) or the user's own latest membership event, whichever
+    /// is newer. Rooms without the kept value, and rooms left or banned from
+    /// (read up to the leave), are scanned.
+    pub(super) fn bump_stamp(
+        &self,
+        room: &str,
+        user: &UserId,
+        membership: &MembershipRecord,
+    ) -> Result<u64> {
         let upto = match membership.membership.as_str() {
             "join" => u64::MAX,
             "leave" | "ban" => membership.stream,
             _ => return Ok(membership.stream),
         };
+        if upto == u64::MAX {
+            let kept = self.db.get::<Rooms>(&room.to_owned())?;
+            if let Some(stamp) = kept.and_then(|Json(r)| r.bump_stamp) {
+                return Ok(stamp.max(membership.stream));
+            }
+        }
+        self.scanned_bump_stamp(room, user, membership, upto)
+    }
+
+    /// The newest bumping event (or own membership event) at or before `upto`,
+    /// found by walking the room's timeline back.
+    fn scanned_bump_stamp(
+        &self,
+        room: &str,
+        user: &UserId,
+        membership: &MembershipRecord,
+        upto: u64,
+    ) -> Result<u64> {
         let Ok(room_id) = RoomId::parse(room) else {
             return Ok(membership.stream);
         };
@@ -100,11 +143,27 @@ impl Services {
             let kind = pdu.kind.to_string();
             let own_membership =
                 kind == "m.room.member" && pdu.state_key.as_deref() == Some(user.as_str());
-            if own_membership || BUMP_TYPES.contains(&kind.as_str()) {
+            if own_membership || bumps(&kind) {
                 return Ok(stream);
             }
         }
         Ok(oldest)
+    }
+}
+
+/// Whether an event of this type moves its room up the lists (for everyone;
+/// a member event moves it only for its own user, see [`Services::bump_stamp`]).
+fn bumps(kind: &str) -> bool {
+    BUMP_TYPES.contains(&kind)
+}
+
+impl RoomRecord {
+    /// Keeps `bump_stamp` current as an event is appended to the room at
+    /// `stream` (in the same batch as the event).
+    pub(crate) fn note_appended(&mut self, pdu: &Pdu, stream: u64) {
+        if bumps(&pdu.kind.to_string()) {
+            self.bump_stamp = Some(stream);
+        }
     }
 }
 
@@ -128,3 +187,6 @@ pub(crate) fn in_ranges<'a>(
         .map(|(_, c)| *c)
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
