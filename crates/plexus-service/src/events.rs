@@ -158,7 +158,6 @@ impl Services {
             depth: 0,
             state_group: 0,
             last_stream: 0,
-            bump_stamp: None,
         };
         let room_id = if rules.authorization.room_create_event_id_as_room_id {
             None

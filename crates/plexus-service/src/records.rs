@@ -71,11 +71,6 @@ pub struct RoomRecord {
     pub state_group: u64,
     /// Stream position of the latest event.
     pub last_stream: u64,
-    /// Stream position of the latest event of a type that bumps the room in
-    /// sliding sync lists (kept on append); `None` for rooms written before
-    /// the field existed, or with no such event yet (read by a timeline scan).
-    #[serde(default)]
-    pub bump_stamp: Option<u64>,
 }
 
 /// A state snapshot stored as a delta on its parent; `parent: None` is a full snapshot.

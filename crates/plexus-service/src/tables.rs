@@ -133,6 +133,9 @@ catalogue! {
     RoomRelations = "room_relations": (String, String, u64) => Json<(String, String)>;
     /// (user ID, device ID, conn_id) → a sliding sync connection's sent-state positions.
     SlidingSyncConnections = "sliding_sync_connections": (String, String, String) => Json<crate::sliding_sync::ConnectionRecord>;
+    /// room ID → stream position of the room's latest event of a type that bumps it in
+    /// sliding sync lists, kept on append (absent: none since the table existed; scanned).
+    RoomBumpStamps = "room_bump_stamps": String => u64;
     /// counter name → value (ID allocators, stream reservations).
     Counters = "counters": String => u64;
 }

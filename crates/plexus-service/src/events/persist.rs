@@ -64,7 +64,7 @@ impl Services {
         room.depth = room.depth.max(pdu.depth);
         room.state_group = state_after;
         room.last_stream = stream;
-        room.note_appended(&pdu, stream);
+        self.note_bump(&mut batch, &pdu, stream)?;
         batch.put::<Rooms>(&room_id, &Json(room))?;
         self.db.write(batch)?;
         let pdu = Arc::new(pdu);

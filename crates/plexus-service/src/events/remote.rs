@@ -172,7 +172,7 @@ impl Services {
             self.cache_pdu(Arc::new(pdu.clone()));
             let fresh_ids = (&fresh, state_after, stream);
             self.advance_room(&mut batch, &mut room, &pdu, fresh_ids, &rules)?;
-            room.note_appended(&pdu, stream);
+            self.note_bump(&mut batch, &pdu, stream)?;
             batch.put::<Rooms>(&room_id, &Json(room))?;
             if forward {
                 self.outbox_pdu(&mut batch, &pdu, &[])?;
@@ -266,7 +266,6 @@ impl Services {
             depth: existing.as_ref().map_or(0, |r| r.depth),
             state_group: existing.as_ref().map_or(0, |r| r.state_group),
             last_stream: existing.as_ref().map_or(0, |r| r.last_stream),
-            bump_stamp: existing.as_ref().and_then(|r| r.bump_stamp),
         };
         self.write_remote_event(join, room, group, false, false)
     }

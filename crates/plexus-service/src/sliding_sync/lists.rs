@@ -2,19 +2,19 @@
 //! stream position of the room's latest event of a type that bumps it
 //! (messages, encrypted events, stickers, calls, polls, live locations,
 //! the create event, and the user's own membership). The room's part is kept
-//! in its record as events are appended, so a request reads one value per
-//! room instead of walking timelines.
+//! in `RoomBumpStamps` as events are appended, so a request reads one small
+//! value per room instead of walking timelines.
 
 use std::collections::HashSet;
 
 use plexus_core::Pdu;
-use plexus_storage::{Direction, Json};
+use plexus_storage::{Batch, Direction};
 use ruma::{RoomId, UserId};
 
 use super::connection::Position;
 use crate::{
-    records::{MembershipRecord, RoomRecord},
-    tables::{Forgotten, Rooms},
+    records::MembershipRecord,
+    tables::{Forgotten, RoomBumpStamps},
     Result, Services,
 };
 
@@ -94,8 +94,8 @@ impl Services {
             .collect()
     }
 
-    /// A joined room's stamp is the room's latest bumping event (kept in its
-    /// record on append) or the user's own latest membership event, whichever
+    /// A joined room's stamp is the room's latest bumping event (kept on
+    /// append) or the user's own latest membership event, whichever
     /// is newer. Rooms without the kept value, and rooms left or banned from
     /// (read up to the leave), are scanned.
     pub(super) fn bump_stamp(
@@ -110,8 +110,7 @@ impl Services {
             _ => return Ok(membership.stream),
         };
         if upto == u64::MAX {
-            let kept = self.db.get::<Rooms>(&room.to_owned())?;
-            if let Some(stamp) = kept.and_then(|Json(r)| r.bump_stamp) {
+            if let Some(stamp) = self.db.get::<RoomBumpStamps>(&room.to_owned())? {
                 return Ok(stamp.max(membership.stream));
             }
         }
@@ -157,13 +156,14 @@ fn bumps(kind: &str) -> bool {
     BUMP_TYPES.contains(&kind)
 }
 
-impl RoomRecord {
-    /// Keeps `bump_stamp` current as an event is appended to the room at
-    /// `stream` (in the same batch as the event).
-    pub(crate) fn note_appended(&mut self, pdu: &Pdu, stream: u64) {
+impl Services {
+    /// Keeps the room's bump stamp current as `pdu` is appended at `stream`,
+    /// in the batch that appends it.
+    pub(crate) fn note_bump(&self, batch: &mut Batch<'_>, pdu: &Pdu, stream: u64) -> Result<()> {
         if bumps(&pdu.kind.to_string()) {
-            self.bump_stamp = Some(stream);
+            batch.put::<RoomBumpStamps>(&pdu.room_id.to_string(), &stream)?;
         }
+        Ok(())
     }
 }
 

@@ -1,16 +1,15 @@
-//! Bump stamps kept in the room record on append: which events move a room,
-//! the user's own membership, agreement with the timeline scan, rooms
-//! written before the field existed, and forgotten rooms read once.
+//! Bump stamps kept on append: which events move a room, the user's own
+//! membership, agreement with the timeline scan, rooms whose stamp predates
+//! the table, left rooms, and forgotten rooms read once.
 
 use std::collections::HashSet;
 
-use plexus_storage::Json;
 use ruma::{OwnedRoomId, OwnedUserId, UserId};
 use serde_json::json;
 
 use crate::{
-    events::NewEvent, records::MembershipRecord, rooms::CreateRoom, tables::Rooms, tests::fixture,
-    Services,
+    events::NewEvent, records::MembershipRecord, rooms::CreateRoom, tables::RoomBumpStamps,
+    tests::fixture, Services,
 };
 
 async fn user(s: &Services, name: &str) -> OwnedUserId {
@@ -54,7 +53,7 @@ async fn react(s: &Services, room: &OwnedRoomId, sender: &OwnedUserId, target: u
 }
 
 fn kept(s: &Services, room: &OwnedRoomId) -> Option<u64> {
-    s.room_record(room).unwrap().unwrap().bump_stamp
+    s.db.get::<RoomBumpStamps>(&room.to_string()).unwrap()
 }
 
 fn own_membership(s: &Services, room: &OwnedRoomId, user: &UserId) -> MembershipRecord {
@@ -125,16 +124,17 @@ async fn a_users_own_membership_bumps_the_room_only_for_them() {
 }
 
 #[tokio::test]
-async fn a_room_written_before_the_field_existed_is_scanned() {
+async fn a_room_without_a_kept_stamp_is_scanned() {
     let f = fixture().await;
     let s = &f.services;
     let alice = user(s, "alice").await;
     let room = room(s, &alice).await;
     let message = say(s, &room, &alice).await;
     react(s, &room, &alice, message).await;
-    let mut record = s.room_record(&room).unwrap().unwrap();
-    record.bump_stamp = None;
-    s.db.put::<Rooms>(&room.to_string(), &Json(record)).unwrap();
+    let mut batch = s.db.batch();
+    batch.delete::<RoomBumpStamps>(&room.to_string()).unwrap();
+    s.db.write(batch).unwrap();
+    assert_eq!(kept(s, &room), None);
     assert_eq!(stamps(s, &room, &alice), (message, message));
     let next = say(s, &room, &alice).await;
     assert_eq!(kept(s, &room), Some(next), "the next bump fills the field");
