@@ -3,7 +3,9 @@
 //! `/keys/changes`). A key change is a row `E2eKeyChanges[position] = user`;
 //! sharing a room is read from current memberships.
 
-use std::collections::BTreeSet;
+mod recent;
+
+use std::collections::{BTreeSet, HashSet};
 
 use plexus_storage::{Batch, Direction, Json, KeyCodec};
 use ruma::UserId;
@@ -103,12 +105,19 @@ impl Services {
     ) -> Result<(BTreeSet<String>, BTreeSet<String>)> {
         let in_range = |stream: u64| stream > since && stream <= current;
         let (mut joined, mut left) = (BTreeSet::new(), BTreeSet::new());
-        for (room, own) in self.user_memberships(user)? {
+        let memberships = self.user_memberships(user)?;
+        let joined_rooms: HashSet<&str> = memberships
+            .iter()
+            .filter(|(_, own)| own.membership == "join")
+            .map(|(room, _)| room.as_str())
+            .collect();
+        let recent = self.recent_events(&joined_rooms, since, current)?;
+        for (room, own) in &memberships {
             let own_changed = in_range(own.stream);
             let rows = if own_changed {
-                self.members_of(&room)? // we met or left everyone in it
+                self.members_of(room)? // we met or left everyone in it
             } else if own.membership == "join" {
-                self.members_changed_in(&room, since, current)?
+                self.members_changed(recent.as_ref(), room, since, current)?
             } else {
                 continue;
             };
