@@ -12,11 +12,7 @@ use plexus_storage::{Batch, Direction};
 use ruma::{RoomId, UserId};
 
 use super::connection::Position;
-use crate::{
-    records::MembershipRecord,
-    tables::{Forgotten, RoomBumpStamps},
-    Result, Services,
-};
+use crate::{records::MembershipRecord, tables::RoomBumpStamps, Result, Services};
 
 const BUMP_TYPES: &[&str] = &[
     "m.room.create",
@@ -52,17 +48,19 @@ impl Candidate {
 impl Services {
     /// Joined, invited and knocked rooms, plus rooms left or banned from
     /// since the client last heard of them (so it learns of the leave);
-    /// forgotten rooms and invites from ignored users are left out.
+    /// forgotten rooms and invites from ignored users are left out. A joined
+    /// room is never forgotten (the join clears the mark in its own batch,
+    /// see `index_membership`), so only the few other rooms are looked up:
+    /// every join leaves a deleted mark behind, which a scan would wade through.
     pub(crate) fn sliding_candidates(
         &self,
         user: &UserId,
         prev: Option<&Position>,
         ignored: &HashSet<String>,
     ) -> Result<Vec<Candidate>> {
-        let forgotten = self.forgotten_rooms(user)?;
         let mut candidates = Vec::new();
         for (room, membership) in self.user_memberships(user)? {
-            if forgotten.contains(&room) {
+            if membership.membership != "join" && self.is_forgotten(user, &room)? {
                 continue;
             }
             let listed = match membership.membership.as_str() {
@@ -84,14 +82,6 @@ impl Services {
         }
         candidates.sort_by(|a, b| b.bump_stamp.cmp(&a.bump_stamp).then(a.room.cmp(&b.room)));
         Ok(candidates)
-    }
-
-    /// The rooms `user` forgot, read once per request (not once per room).
-    fn forgotten_rooms(&self, user: &UserId) -> Result<HashSet<String>> {
-        self.db
-            .scan::<Forgotten, _>(&(user.to_string(),), Direction::Forward)?
-            .map(|row| row.map(|((_, room), ())| room).map_err(Into::into))
-            .collect()
     }
 
     /// A joined room's stamp is the room's latest bumping event (kept on

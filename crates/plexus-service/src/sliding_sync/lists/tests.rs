@@ -1,12 +1,13 @@
 //! Bump stamps kept on append: which events move a room, the user's own
 //! membership, agreement with the timeline scan, rooms whose stamp predates
-//! the table, left rooms, and forgotten rooms read once.
+//! the table, left rooms, and forgotten rooms.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use ruma::{OwnedRoomId, OwnedUserId, UserId};
 use serde_json::json;
 
+use super::super::{SlidingSyncParams, SlidingSyncRequest};
 use crate::{
     events::NewEvent, records::MembershipRecord, rooms::CreateRoom, tables::RoomBumpStamps,
     tests::fixture, Services,
@@ -161,24 +162,69 @@ async fn a_left_room_stops_at_the_leave() {
     );
 }
 
+/// The rooms of the user's candidates after a request on a connection that
+/// was sent every room (so a room left since is listed, unless forgotten).
+async fn listed_after_first_sync(
+    s: &Services,
+    user: &OwnedUserId,
+    between: impl AsyncFnOnce(),
+) -> Vec<String> {
+    let body = json!({ "lists": { "all": { "ranges": [[0, 9]], "timeline_limit": 1 } } });
+    let params = |pos: Option<String>| SlidingSyncParams {
+        pos,
+        timeout: Duration::ZERO,
+        set_presence: Some("offline".into()),
+        body: serde_json::from_value::<SlidingSyncRequest>(body.clone()).unwrap(),
+    };
+    let first = s.sliding_sync(user, "DEV", params(None)).await.unwrap();
+    between().await;
+    let key = (user.to_string(), "DEV".to_owned(), String::new());
+    let pos = first["pos"].as_str().map(str::to_owned);
+    let prev = s.load_position(&key, pos.as_deref()).unwrap().unwrap();
+    let candidates = s.sliding_candidates(user, Some(&prev), &HashSet::new());
+    candidates.unwrap().into_iter().map(|c| c.room).collect()
+}
+
 #[tokio::test]
-async fn forgotten_rooms_are_read_once_and_left_out() {
+async fn a_left_room_is_listed_once_unless_forgotten_and_a_join_clears_the_mark() {
     let f = fixture().await;
     let s = &f.services;
     let alice = user(s, "alice").await;
-    let kept_room = room(s, &alice).await;
-    let forgotten = room(s, &alice).await;
-    s.set_membership(&forgotten, &alice, &alice, "leave", None)
+    let bob = user(s, "bob").await;
+    let left = room(s, &bob).await;
+    let forgotten = room(s, &bob).await;
+    for room in [&left, &forgotten] {
+        s.invite(room, &bob, &alice, None, false).await.unwrap();
+        s.join_room(room, &alice, None, &[]).await.unwrap();
+    }
+    let mut listed = listed_after_first_sync(s, &alice, async || {
+        for room in [&left, &forgotten] {
+            s.set_membership(room, &alice, &alice, "leave", None)
+                .await
+                .unwrap();
+        }
+        s.forget_room(&forgotten, &alice).unwrap();
+    })
+    .await;
+    assert_eq!(
+        listed,
+        vec![left.to_string()],
+        "the leave is news, the forgotten room is not"
+    );
+    s.invite(&forgotten, &bob, &alice, None, false)
         .await
         .unwrap();
-    s.forget_room(&forgotten, &alice).unwrap();
-    let expected: HashSet<String> = [forgotten.to_string()].into();
-    assert_eq!(s.forgotten_rooms(&alice).unwrap(), expected);
-    let rooms: Vec<String> = s
+    s.join_room(&forgotten, &alice, None, &[]).await.unwrap();
+    assert!(!s.is_forgotten(&alice, forgotten.as_str()).unwrap());
+    listed = s
         .sliding_candidates(&alice, None, &HashSet::new())
         .unwrap()
         .into_iter()
         .map(|c| c.room)
         .collect();
-    assert_eq!(rooms, vec![kept_room.to_string()]);
+    assert_eq!(
+        listed,
+        vec![forgotten.to_string()],
+        "the join cleared the mark"
+    );
 }
