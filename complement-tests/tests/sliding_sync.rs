@@ -599,6 +599,8 @@ async fn a_larger_timeline_limit_expands_the_timeline() {
     let second = sliding(&alice, &subscribed, Some(&pos(&first))).await;
     let entry = &second["rooms"][&room];
     assert_eq!(entry["unstable_expanded_timeline"], true, "{entry}");
+    // Re-sent history is a fresh window for the client, never live events.
+    assert_eq!(entry["limited"], true, "{entry}");
     let bodies: Vec<&Value> = entry["timeline"]
         .as_array()
         .unwrap()

@@ -3,7 +3,7 @@
 //! only when something changed since the stream position it was last sent
 //! at: new events, changed wanted state, new counts, a new `bump_stamp`. A larger
 //! `timeline_limit` than last time re-sends the timeline from the latest
-//! events (`unstable_expanded_timeline`).
+//! events (`unstable_expanded_timeline`, always `limited`).
 
 mod meta;
 mod outside;
@@ -168,12 +168,31 @@ impl Services {
             .map_or(parts.upto, |(s, _)| s.saturating_sub(1));
         value.insert("required_state".into(), json!(parts.state.events));
         value.insert("timeline".into(), json!(timeline.events));
-        value.insert("limited".into(), json!(timeline.limited));
+        // An expanded timeline re-sends history the client partly holds. Not
+        // contiguous with what it had, so always `limited` (as a room with
+        // more history than the limit gets anyway): the client starts a
+        // fresh window at `prev_batch` instead of appending old events as
+        // new ones after its own recent sends, and drops its older gap.
+        let limited = timeline.limited || parts.expanded;
+        value.insert("limited".into(), json!(limited));
         value.insert("prev_batch".into(), json!(make_token(prev_batch)));
         value.insert("num_live".into(), json!(num_live));
         value.insert("bump_stamp".into(), json!(req.candidate.bump_stamp));
         value.insert("notification_count".into(), json!(parts.counts.0));
         value.insert("highlight_count".into(), json!(parts.counts.1));
+        tracing::debug!(
+            user = %req.user,
+            device = req.device,
+            room = %parts.room_id,
+            initial = parts.initial,
+            expanded = parts.expanded,
+            limited,
+            since = ?req.prev.map(|p| p.stream),
+            upto = parts.upto,
+            prev_batch,
+            events = ?timeline.events.iter().filter_map(|e| e.get("event_id")).collect::<Vec<_>>(),
+            "sliding sync room update"
+        );
         let sent = RoomSent {
             stream: parts.upto,
             membership: req.candidate.membership.membership.clone(),
