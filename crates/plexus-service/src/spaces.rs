@@ -237,21 +237,29 @@ impl Services {
     }
 
     /// Whether `user` may see a local room in a hierarchy: joined or invited,
-    /// or the room is public, knockable or world-readable, or restricted to
-    /// a room the user is joined to. Banned users see nothing.
+    /// or the room is open to outsiders (see [`Services::hierarchy_openness`])
+    /// or restricted to a room the user is joined to. Banned users see nothing.
     fn may_see_in_hierarchy(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
         match self.membership(room_id, user)?.map(|m| m.membership) {
             Some(m) if m == "join" || m == "invite" => return Ok(true),
             Some(m) if m == "ban" => return Ok(false),
             _ => {}
         }
+        self.hierarchy_openness(room_id)?
+            .admits(|room| self.is_joined(room, user))
+    }
+
+    /// How a room shows in a hierarchy to someone (a user or a server) not
+    /// in it: public, knockable and world-readable rooms are open, restricted
+    /// rooms open to members of their allowed rooms, the rest closed.
+    pub(crate) fn hierarchy_openness(&self, room_id: &RoomId) -> Result<Openness> {
         let join_rules = self.current_state_event(room_id, "m.room.join_rules", "")?;
         let join_rule = join_rules.as_ref().and_then(|e| e.content_str("join_rule"));
         if matches!(
             join_rule.as_deref(),
             Some("public" | "knock" | "knock_restricted")
         ) {
-            return Ok(true);
+            return Ok(Openness::Open);
         }
         let visibility = self.current_state_event(room_id, "m.room.history_visibility", "")?;
         if visibility
@@ -259,17 +267,14 @@ impl Services {
             .as_deref()
             == Some("world_readable")
         {
-            return Ok(true);
+            return Ok(Openness::Open);
         }
         if join_rule.as_deref() != Some("restricted") {
-            return Ok(false);
+            return Ok(Openness::Closed);
         }
-        for allowed in allowed_room_ids(join_rules.as_deref()) {
-            if self.is_joined(&allowed, user)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(Openness::RestrictedTo(allowed_room_ids(
+            join_rules.as_deref(),
+        )))
     }
 
     /// The hierarchy entry of a room: its public-rooms chunk, the room
@@ -312,6 +317,32 @@ fn valid_order(content: &Value) -> Option<String> {
 }
 
 /// The rooms an `m.room_membership` condition of a join rule names.
+/// See [`Services::hierarchy_openness`].
+pub(crate) enum Openness {
+    Open,
+    /// Open to members of these rooms.
+    RestrictedTo(Vec<OwnedRoomId>),
+    Closed,
+}
+
+impl Openness {
+    /// Whether someone for whom `is_member` answers room membership may see it.
+    pub(crate) fn admits(self, mut is_member: impl FnMut(&RoomId) -> Result<bool>) -> Result<bool> {
+        match self {
+            Openness::Open => Ok(true),
+            Openness::Closed => Ok(false),
+            Openness::RestrictedTo(rooms) => {
+                for room in &rooms {
+                    if is_member(room)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
+    }
+}
+
 fn allowed_room_ids(join_rules: Option<&Pdu>) -> Vec<OwnedRoomId> {
     let Some(content) = join_rules.map(Pdu::content_value) else {
         return Vec::new();

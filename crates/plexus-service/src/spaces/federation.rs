@@ -6,7 +6,6 @@
 use ruma::{RoomId, ServerName};
 use serde_json::Value;
 
-use super::allowed_room_ids;
 use crate::{Result, ServiceError, Services};
 
 /// The answer of the federation hierarchy endpoint.
@@ -57,36 +56,13 @@ impl Services {
     }
 
     /// Whether `server` could peek or join a local room: it has a member
-    /// there, or the room is public, knockable or world-readable, or
-    /// restricted to a room it has a member in.
+    /// there, or the room is open to outsiders or restricted to a room it
+    /// has a member in.
     fn server_may_see_room(&self, room_id: &RoomId, server: &ServerName) -> Result<bool> {
         if self.server_in_room(room_id, server)? {
             return Ok(true);
         }
-        let join_rules = self.current_state_event(room_id, "m.room.join_rules", "")?;
-        let join_rule = join_rules.as_ref().and_then(|e| e.content_str("join_rule"));
-        if matches!(
-            join_rule.as_deref(),
-            Some("public" | "knock" | "knock_restricted")
-        ) {
-            return Ok(true);
-        }
-        let visibility = self.current_state_event(room_id, "m.room.history_visibility", "")?;
-        if visibility
-            .and_then(|e| e.content_str("history_visibility"))
-            .as_deref()
-            == Some("world_readable")
-        {
-            return Ok(true);
-        }
-        if join_rule.as_deref() != Some("restricted") {
-            return Ok(false);
-        }
-        for allowed in allowed_room_ids(join_rules.as_deref()) {
-            if self.server_in_room(&allowed, server)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        self.hierarchy_openness(room_id)?
+            .admits(|room| self.server_in_room(room, server))
     }
 }
