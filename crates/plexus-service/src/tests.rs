@@ -58,10 +58,25 @@ fn bodies_back(
         .collect()
 }
 
-async fn user(s: &Services, name: &str) -> OwnedUserId {
+/// A user with a password, for domain tests anywhere in the crate.
+pub(crate) async fn user(s: &Services, name: &str) -> OwnedUserId {
     s.create_user(name, Some("password123"), false)
         .await
         .unwrap()
+}
+
+/// alice's public room (version 12) that bob has joined.
+async fn alice_and_bob_in_a_room(f: &Fixture) -> (OwnedUserId, OwnedUserId, OwnedRoomId) {
+    let (alice, bob) = (
+        user(&f.services, "alice").await,
+        user(&f.services, "bob").await,
+    );
+    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
+    f.services
+        .join_room(&room_id, &bob, None, &[])
+        .await
+        .unwrap();
+    (alice, bob, room_id)
 }
 
 async fn room(
@@ -260,15 +275,7 @@ fn token(response: &Value) -> u64 {
 #[tokio::test]
 async fn incremental_sync_wakes_on_a_new_message_and_carries_only_it() {
     let f = fixture().await;
-    let (alice, bob) = (
-        user(&f.services, "alice").await,
-        user(&f.services, "bob").await,
-    );
-    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services
-        .join_room(&room_id, &bob, None, &[])
-        .await
-        .unwrap();
+    let (alice, bob, room_id) = alice_and_bob_in_a_room(&f).await;
     let initial = f
         .services
         .sync(&bob, "B", sync_params(None, 0))
@@ -312,15 +319,7 @@ async fn incremental_sync_wakes_on_a_new_message_and_carries_only_it() {
 #[tokio::test]
 async fn sync_marks_a_gap_as_limited_and_sends_the_state_delta() {
     let f = fixture().await;
-    let (alice, bob) = (
-        user(&f.services, "alice").await,
-        user(&f.services, "bob").await,
-    );
-    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services
-        .join_room(&room_id, &bob, None, &[])
-        .await
-        .unwrap();
+    let (alice, bob, room_id) = alice_and_bob_in_a_room(&f).await;
     let since = token(
         &f.services
             .sync(&bob, "B", sync_params(None, 0))
@@ -575,15 +574,7 @@ async fn restricted_rooms_admit_members_of_allowed_rooms_only() {
 #[tokio::test]
 async fn ignored_users_messages_and_invites_are_not_delivered() {
     let f = fixture().await;
-    let (alice, bob) = (
-        user(&f.services, "alice").await,
-        user(&f.services, "bob").await,
-    );
-    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services
-        .join_room(&room_id, &bob, None, &[])
-        .await
-        .unwrap();
+    let (alice, bob, room_id) = alice_and_bob_in_a_room(&f).await;
     let ignore = json!({ "ignored_users": { alice.as_str(): {} } });
     f.services
         .set_global_account_data(&bob, "m.ignored_user_list", ignore)
@@ -621,15 +612,7 @@ async fn ignored_users_messages_and_invites_are_not_delivered() {
 #[tokio::test]
 async fn unread_counts_grow_incrementally_and_reset_at_the_receipt() {
     let f = fixture().await;
-    let (alice, bob) = (
-        user(&f.services, "alice").await,
-        user(&f.services, "bob").await,
-    );
-    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services
-        .join_room(&room_id, &bob, None, &[])
-        .await
-        .unwrap();
+    let (alice, bob, room_id) = alice_and_bob_in_a_room(&f).await;
     let counts = |response: &Value| {
         response["rooms"]["join"][room_id.as_str()]["unread_notifications"]["notification_count"]
             .clone()
@@ -675,15 +658,7 @@ async fn unread_counts_grow_incrementally_and_reset_at_the_receipt() {
 #[tokio::test]
 async fn a_long_poll_wakes_when_a_typing_notice_expires() {
     let f = fixture().await;
-    let (alice, bob) = (
-        user(&f.services, "alice").await,
-        user(&f.services, "bob").await,
-    );
-    let room_id = room(&f.services, &alice, Preset::PublicChat, RoomVersionId::V12).await;
-    f.services
-        .join_room(&room_id, &bob, None, &[])
-        .await
-        .unwrap();
+    let (alice, bob, room_id) = alice_and_bob_in_a_room(&f).await;
     f.services
         .set_typing(&room_id, &alice, Some(Duration::from_millis(300)))
         .unwrap();

@@ -7,18 +7,13 @@ use ruma::{
 };
 use serde_json::json;
 
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
     tests::fixture,
     ServiceError, Services,
 };
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 fn room_rule(id: &str) -> NewPushRule {
     NewPushRule::Room(NewSimplePushRule::new(RoomId::parse(id).unwrap(), vec![]))

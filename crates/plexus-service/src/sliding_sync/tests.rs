@@ -8,16 +8,11 @@ use ruma::{OwnedRoomId, OwnedUserId};
 use serde_json::{json, Value};
 
 use super::{SlidingSyncParams, SlidingSyncRequest};
+use crate::tests::user;
 use crate::{
     e2ee::to_device::ToDeviceSend, events::NewEvent, rooms::CreateRoom, tests::fixture,
     ServiceError, Services,
 };
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 async fn named_room(s: &Services, creator: &OwnedUserId, name: &str) -> OwnedRoomId {
     let req = CreateRoom {

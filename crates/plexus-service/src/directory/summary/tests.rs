@@ -1,20 +1,13 @@
 //! Room summaries: fields, membership, and who may preview which room.
 
-use ruma::{OwnedUserId, RoomVersionId};
+use ruma::RoomVersionId;
 use serde_json::json;
 
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
-    tests::fixture,
-    Services,
+    tests::{fixture, user},
 };
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn public_room_summary_has_the_spec_fields() {

@@ -4,6 +4,7 @@
 use ruma::{OwnedRoomId, OwnedUserId, RoomVersionId};
 use serde_json::{json, Value};
 
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     relations::{NewRelation, RelationRefusal, ThreadsQuery},
@@ -12,12 +13,6 @@ use crate::{
     timeline::Viewer,
     Services,
 };
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 /// A public room of alice's that bob has joined.
 async fn shared_room(s: &Services, alice: &OwnedUserId, bob: &OwnedUserId) -> OwnedRoomId {
