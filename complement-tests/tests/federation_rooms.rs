@@ -70,6 +70,52 @@ federation_scenario!(
     [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
 );
 
+/// bob@b joins an unnamed public room of four members on `a`. A joiner may
+/// ask for the state without membership events (`omit_members`, which
+/// Synapse does): the heroes come at once, every other member later. Either
+/// way bob ends up seeing all five members, and alice's `a` sees bob.
+async fn joiner_learns_every_member(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let mut locals = vec![fed.a.register_user("alice").await];
+    for name in ["carol", "dave", "erin"] {
+        locals.push(fed.a.register_user(name).await);
+    }
+    let room = locals[0]
+        .create_room(json!({"preset": "public_chat"}))
+        .await;
+    for member in &locals[1..] {
+        member.join(&room).await;
+    }
+    let bob = fed.b.register_user("bob").await;
+    let joined = bob.join_via(&room, fed.a.server_name()).await;
+    assert_eq!(joined.status, 200, "bob's join: {joined:?}");
+    let mut expected: Vec<String> = locals.iter().map(|c| c.user_id.clone()).collect();
+    expected.push(bob.user_id.clone());
+    expected.sort();
+    let path = room_path(&room, "joined_members");
+    poll_until("bob sees every member", DELIVERY_TIMEOUT, || async {
+        let answer = bob.get(&path).await;
+        let mut seen: Vec<String> = answer.body["joined"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        seen.sort();
+        match seen == expected {
+            true => Ok(()),
+            false => Err(format!("{} {}", answer.status, answer.body)),
+        }
+    })
+    .await;
+    locals[0]
+        .wait_for_membership(&room, &bob.user_id, "join")
+        .await;
+}
+
+federation_scenario!(
+    joiner_learns_every_member,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
+
 /// Name and power levels set on `a` are seen on `b`; the topic bob sets
 /// with his new power is seen on `a`.
 async fn state_changes_seen_both_sides(a: Kind, b: Kind) {

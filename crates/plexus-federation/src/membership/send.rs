@@ -1,16 +1,18 @@
 //! `PUT /send_join`, `/send_leave`, `/send_knock` (v1 answers `[200, body]`,
 //! v2 the body): the other server's signed membership event is checked like
 //! any PDU, appended, and forwarded to the room's other servers. A join is
-//! answered with the state before it and the auth chain.
+//! answered with the state before it and the auth chain — without membership
+//! events when the joiner asks (`omit_members`, for partial-state joins).
 
 use std::sync::Arc;
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     Json,
 };
 use plexus_core::Pdu;
 use ruma::{CanonicalJsonObject, OwnedEventId, OwnedRoomId};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{object_of, pdus_json};
@@ -22,14 +24,22 @@ use crate::{
 
 type Params = Path<(OwnedRoomId, OwnedEventId)>;
 
+/// `send_join` v2's query.
+#[derive(Debug, Default, Deserialize)]
+pub struct SendJoinQuery {
+    /// The joiner accepts state without membership events (spec 1.6).
+    #[serde(default)]
+    omit_members: bool,
+}
+
 pub async fn send_join_v2(
     State(federation): State<Arc<Federation>>,
     Path((room_id, event_id)): Params,
+    Query(query): Query<SendJoinQuery>,
     auth: FederationAuth,
 ) -> Result<Json<Value>> {
-    Ok(Json(
-        send_join(&federation, &room_id, &event_id, &auth).await?,
-    ))
+    let answer = send_join(&federation, &room_id, &event_id, &auth, query.omit_members).await?;
+    Ok(Json(answer))
 }
 
 pub async fn send_join_v1(
@@ -37,7 +47,7 @@ pub async fn send_join_v1(
     Path((room_id, event_id)): Params,
     auth: FederationAuth,
 ) -> Result<Json<Value>> {
-    let answer = send_join(&federation, &room_id, &event_id, &auth).await?;
+    let answer = send_join(&federation, &room_id, &event_id, &auth, false).await?;
     Ok(Json(json!([200, answer])))
 }
 
@@ -75,10 +85,16 @@ async fn send_join(
     room_id: &OwnedRoomId,
     event_id: &OwnedEventId,
     auth: &FederationAuth,
+    omit_members: bool,
 ) -> Result<Value> {
     let join = accept_membership(federation, room_id, event_id, auth, "join").await?;
     let services = &federation.services;
-    let (state, auth_chain) = services.state_and_auth_chain(join.event_id.as_str())?;
+    let (state, auth_chain) = match omit_members {
+        true => {
+            services.state_and_auth_chain_without_members(join.event_id.as_str(), &join.sender)?
+        }
+        false => services.state_and_auth_chain(join.event_id.as_str())?,
+    };
     let mut servers: Vec<String> = services
         .remote_servers_in_room(room_id)?
         .iter()
@@ -90,7 +106,7 @@ async fn send_join(
         "state": pdus_json(&state),
         "auth_chain": pdus_json(&auth_chain),
         "event": pdus_json([&join]).pop(),
-        "members_omitted": false,
+        "members_omitted": omit_members,
         "servers_in_room": servers,
     }))
 }

@@ -4,8 +4,6 @@
 //! rooms elsewhere: joins, invites, knocks and leaves that go through
 //! [`crate::remote::Remote`].
 
-use std::sync::Arc;
-
 use plexus_core::Pdu;
 use ruma::{OwnedServerName, RoomId, UserId};
 use serde_json::json;
@@ -15,8 +13,7 @@ use crate::{
     Result, ServiceError, Services,
 };
 
-/// The state before an event and the auth chain of that state and the event.
-pub type StateAndAuthChain = (Vec<Arc<Pdu>>, Vec<Arc<Pdu>>);
+mod join_state;
 
 impl Services {
     /// A membership event of a remote user, built on the current state and
@@ -44,39 +41,6 @@ impl Services {
         let pdu = self.build_event(Some(room_id), user, &event, &room, &rules)?;
         self.check_event_auth(&pdu, room.state_group, &rules)?;
         Ok((pdu, room.version))
-    }
-
-    /// The state before a stored event and the auth chain of that state and
-    /// the event: what `send_join` answers.
-    pub fn state_and_auth_chain(&self, event_id: &str) -> Result<StateAndAuthChain> {
-        let meta = self
-            .event_meta(event_id)?
-            .ok_or_else(|| ServiceError::not_found("unknown event"))?;
-        let state = self.state_events_in_group(meta.state_before)?;
-        let mut start: Vec<ruma::OwnedEventId> =
-            state.iter().map(|pdu| pdu.event_id.clone()).collect();
-        if let Ok(id) = ruma::OwnedEventId::try_from(event_id) {
-            start.push(id);
-        }
-        // From v12 no event cites the create event, but the joining server
-        // needs it to check the rest.
-        let create = self.current_state_event(
-            &ruma::RoomId::parse(&meta.room_id).map_err(ServiceError::internal)?,
-            "m.room.create",
-            "",
-        )?;
-        let mut auth_chain: Vec<Arc<Pdu>> = create.into_iter().collect();
-        let mut ids = self.auth_chain_ids(start)?;
-        for pdu in &auth_chain {
-            ids.remove(&pdu.event_id);
-        }
-        for id in ids {
-            if let Some(pdu) = self.pdu(id.as_str())? {
-                auth_chain.push(pdu);
-            }
-        }
-        auth_chain.sort_by_key(|pdu| pdu.depth);
-        Ok((state, auth_chain))
     }
 
     /// Whether some local user is joined to the room: only then does this
