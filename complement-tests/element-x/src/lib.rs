@@ -11,9 +11,11 @@
 
 pub mod cast;
 pub mod device;
+pub mod everyone;
 pub mod timeline;
 pub mod wait;
 
 pub use cast::Cast;
 pub use device::Device;
+pub use everyone::Everyone;
 pub use wait::{wait_for, WAIT};

@@ -24,14 +24,6 @@ pub fn body(item: &EventTimelineItem) -> Option<String> {
         .map(|message| message.body().to_owned())
 }
 
-/// The remote item for `event_id`, if the timeline shows it.
-pub fn find_event<'a>(
-    items: &'a [EventTimelineItem],
-    event_id: &EventId,
-) -> Option<&'a EventTimelineItem> {
-    items.iter().find(|item| item.event_id() == Some(event_id))
-}
-
 /// Every item for `event_id`: the SDK's timeline may briefly (or, after
 /// some races of its own, lastingly) hold a stale copy beside the live one.
 pub fn events_with_id<'a>(

@@ -14,18 +14,18 @@
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use complement_tests::{ServerOptions, TestServer};
-use element_x_tests::timeline::{body, events_with_id, find_text, wait_items};
-use element_x_tests::{wait_for, Cast, Device};
+use element_x_tests::timeline::{body, events_with_id, find_text};
+use element_x_tests::{wait_for, Cast, Everyone};
 use matrix_sdk::room::edit::EditedContent;
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoomRequest;
 use matrix_sdk::ruma::events::relation::Thread;
 use matrix_sdk::ruma::events::room::message::{
     Relation, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
 };
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
-use matrix_sdk_ui::timeline::{EventTimelineItem, RoomExt, Timeline, TimelineEventItemId};
+use matrix_sdk::ruma::OwnedRoomId;
+use matrix_sdk_ui::timeline::{EventTimelineItem, Timeline, TimelineEventItemId};
 
 /// The bound on a whole scenario (each wait inside is bounded by 30 s).
 const SCENARIO_LIMIT: Duration = Duration::from_secs(240);
@@ -189,80 +189,6 @@ async fn plain_room(server: &TestServer) -> Result<()> {
         .await?;
     cast.stop().await;
     Ok(())
-}
-
-/// Every device of a scenario with its open timeline of the room.
-struct Everyone<'a> {
-    devices: [&'a Device; 4],
-    timelines: &'a [Timeline],
-}
-
-impl<'a> Everyone<'a> {
-    fn new(cast: &'a Cast, timelines: &'a [Timeline]) -> Self {
-        Everyone {
-            devices: cast.devices(),
-            timelines,
-        }
-    }
-
-    /// Waits until `check` holds on every device's timeline; returns what
-    /// it found on the last device.
-    async fn see<T>(
-        &self,
-        what: &str,
-        check: impl Fn(&[EventTimelineItem]) -> Option<T>,
-    ) -> Result<T> {
-        let mut found = None;
-        for (device, timeline) in self.devices.iter().zip(self.timelines) {
-            device.check_sync_running()?;
-            found = Some(wait_items(&device.name, what, timeline, &check).await?);
-        }
-        Ok(found.expect("four devices"))
-    }
-
-    /// Like [`Everyone::see`], on a timeline each device opens anew.
-    async fn see_reopened<T>(
-        &self,
-        room_id: &matrix_sdk::ruma::RoomId,
-        what: &str,
-        check: impl Fn(&[EventTimelineItem]) -> Option<T>,
-    ) -> Result<T> {
-        let mut found = None;
-        for device in self.devices {
-            device.check_sync_running()?;
-            let room = device.client.get_room(room_id).context("room unknown")?;
-            let timeline = room.timeline().await?;
-            found = Some(wait_items(&device.name, what, &timeline, &check).await?);
-        }
-        Ok(found.expect("four devices"))
-    }
-
-    /// Waits until every device's timeline holds the room from its creation
-    /// to bob's join: the room subscription's larger timeline has arrived
-    /// (the room list sends one event per room), as a user sees the room
-    /// before typing.
-    async fn see_room_loaded(&self, bob: &matrix_sdk::ruma::UserId) -> Result<()> {
-        self.see("the room from its creation to bob's join", |items| {
-            let has = |sender: Option<&matrix_sdk::ruma::UserId>, kind: &str| {
-                items.iter().any(|item| {
-                    sender.is_none_or(|s| item.sender() == s)
-                        && item.content().event_type_str().as_deref() == Some(kind)
-                })
-            };
-            (has(None, "m.room.create") && has(Some(bob), "m.room.member")).then_some(())
-        })
-        .await
-    }
-
-    /// Waits until every device shows a remote message with `text`; returns its event ID.
-    async fn see_text(&self, text: &str) -> Result<OwnedEventId> {
-        self.see(&format!("message {text:?}"), |items| {
-            find_text(items, text)
-                .and_then(|item| item.event_id())
-                .map(ToOwned::to_owned)
-        })
-        .await
-    }
 }
 
 async fn encrypted_room(server: &TestServer) -> Result<()> {
