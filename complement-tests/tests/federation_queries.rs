@@ -195,3 +195,41 @@ async fn space_hierarchy_across_servers(a: Kind, b: Kind) {
 }
 
 federation_scenario!(space_hierarchy_across_servers, [plexus_to_synapse]);
+
+/// Bob on `b`, in no room of `a`, previews alice's rooms on `a` by ID with
+/// `via` (`/v1/room_summary`, answered from `a`'s federation `/hierarchy`):
+/// the public room's name, topic and join rule; the private room is 404.
+async fn room_summary_of_a_remote_room(a: Kind, b: Kind) {
+    let fed = Federation::start(a, b).await;
+    let alice = fed.a.register_user("alice").await;
+    let bob = fed.b.register_user("bob").await;
+    let public = alice
+        .create_room(json!({"preset": "public_chat", "name": "Open", "topic": "all welcome"}))
+        .await;
+    let private = alice
+        .create_room(json!({"preset": "private_chat", "name": "Closed"}))
+        .await;
+    let summary = |room: &str| {
+        format!(
+            "/_matrix/client/v1/room_summary/{}?via={}",
+            path_segment(room),
+            query_value(fed.a.server_name())
+        )
+    };
+    let open = bob.get(&summary(&public)).await;
+    assert_eq!(open.status, 200, "{open:?}");
+    assert_eq!(open.body["room_id"], public.as_str());
+    assert_eq!(open.body["name"], "Open", "{:?}", open.body);
+    assert_eq!(open.body["topic"], "all welcome");
+    assert_eq!(open.body["join_rule"], "public");
+    assert_eq!(open.body["num_joined_members"], 1);
+    assert_eq!(open.body["membership"], "leave");
+    let closed = bob.get(&summary(&private)).await;
+    assert_eq!(closed.status, 404, "{closed:?}");
+    assert_eq!(closed.body["errcode"], "M_NOT_FOUND");
+}
+
+federation_scenario!(
+    room_summary_of_a_remote_room,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);

@@ -178,3 +178,35 @@ fn keep_users_of(answer: Value, server: &ServerName, fields: &[&str]) -> Result<
 fn remote_error(error: ClientError) -> ServiceError {
     ServiceError::Remote(error.to_string())
 }
+
+/// Servers asked in turn for a remote room's summary.
+const MAX_SUMMARY_SERVERS: usize = 3;
+
+/// The `room` of `GET /hierarchy/{roomId}` on the first of `via` that
+/// answers it: the summary of a room this server is not in (the answering
+/// server shows only rooms this server could peek or join). `None` when
+/// none of them does.
+pub async fn hierarchy_room(
+    federation: &Federation,
+    room_id: &ruma::RoomId,
+    via: &[OwnedServerName],
+) -> Result<Option<Value>> {
+    let path = format!(
+        "/_matrix/federation/v1/hierarchy/{}?suggested_only=true",
+        crate::pdu::fetch::encode(room_id.as_str())
+    );
+    for server in via.iter().take(MAX_SUMMARY_SERVERS) {
+        match federation
+            .client
+            .send(server.as_str(), Method::GET, &path, None)
+            .await
+        {
+            Ok(answer) if answer["room"]["room_id"] == room_id.as_str() => {
+                return Ok(Some(answer["room"].clone()))
+            }
+            Ok(_) => tracing::debug!(%server, %room_id, "hierarchy answer for another room"),
+            Err(e) => tracing::debug!(%server, %room_id, "hierarchy query failed: {e}"),
+        }
+    }
+    Ok(None)
+}

@@ -67,4 +67,12 @@ impl plexus_service::remote::Remote for Federation {
     async fn backfill(&self, room_id: &RoomId, limit: usize) -> Result<usize> {
         crate::backfill::backfill(self, room_id, limit).await
     }
+
+    async fn room_summary(
+        &self,
+        room_id: &RoomId,
+        via: &[ruma::OwnedServerName],
+    ) -> Result<Option<Value>> {
+        crate::queries::hierarchy_room(self, room_id, via).await
+    }
 }

@@ -111,6 +111,17 @@ pub trait Remote: Send + Sync {
         let _ = (room_id, limit);
         Ok(0)
     }
+
+    /// The summary of a room this server is not in, as one of `via` shows
+    /// it to this server (`/hierarchy`); `None` when none of them does.
+    async fn room_summary(
+        &self,
+        room_id: &RoomId,
+        via: &[OwnedServerName],
+    ) -> Result<Option<Value>> {
+        let _ = (room_id, via);
+        Err(unavailable())
+    }
 }
 
 fn unavailable() -> ServiceError {

@@ -4,25 +4,24 @@
 //! preview. A room this server holds no state of is summarised from the
 //! stripped state of the caller's invite or knock, if any; otherwise it,
 //! like a room the caller may not preview, is "not found" (as Synapse
-//! answers), so the answer does not reveal that a private room exists.
+//! answers), so the answer does not reveal that a private room exists —
+//! unless the client names servers in the room (`via`): then the first of
+//! them that shows this server the room (federation `/hierarchy`) answers.
 
-use ruma::{OwnedRoomId, RoomId, UserId};
+use ruma::{OwnedRoomId, OwnedServerName, RoomId, UserId};
 use serde_json::{json, Value};
 
-use crate::{Result, ServiceError, Services};
+use crate::{spaces::Openness, Result, ServiceError, Services};
+
+fn not_found() -> ServiceError {
+    ServiceError::not_found("room not found or not accessible")
+}
 
 impl Services {
     /// The summary of a room for `user` (`None`: an unauthenticated caller).
     pub fn room_summary_for(&self, room_id: &RoomId, user: Option<&UserId>) -> Result<Value> {
-        let not_found = || ServiceError::not_found("room not found or not accessible");
         let room = self.room_record(room_id)?;
-        let held = match &room {
-            Some(_) => self
-                .current_state_event(room_id, "m.room.create", "")?
-                .is_some(),
-            None => false,
-        };
-        let (Some(room), true) = (room, held) else {
+        let (Some(room), true) = (room, self.holds_room_state(room_id)?) else {
             let invited = match user {
                 Some(user) => self.summary_from_invite_state(room_id, user)?,
                 None => None,
@@ -50,6 +49,68 @@ impl Services {
             summary["membership"] = json!(membership.as_deref().unwrap_or("leave"));
         }
         Ok(summary)
+    }
+
+    /// [`Services::room_summary_for`]; for a room this server holds no state
+    /// of, the summary one of the `via` servers gives this server
+    /// (federation `/hierarchy`), shown if the caller may preview the room
+    /// by its join rule.
+    pub async fn room_summary_via(
+        &self,
+        room_id: &RoomId,
+        user: Option<&UserId>,
+        via: &[OwnedServerName],
+    ) -> Result<Value> {
+        match self.room_summary_for(room_id, user) {
+            Err(ServiceError::NotFound(_))
+                if !via.is_empty() && !self.holds_room_state(room_id)? => {}
+            answer => return answer,
+        }
+        let remote = self.remote().map_err(|_| not_found())?;
+        let Ok(Some(mut summary)) = remote.room_summary(room_id, via).await else {
+            return Err(not_found());
+        };
+        if !self.may_preview_remote(&summary, user)? {
+            return Err(not_found());
+        }
+        if let Some(user) = user {
+            let membership = self.user_membership(user, room_id)?;
+            summary["membership"] = json!(membership.map_or("leave".to_owned(), |m| m.membership));
+        }
+        Ok(summary)
+    }
+
+    /// Whether this server holds the room's state (not only an invite to it).
+    fn holds_room_state(&self, room_id: &RoomId) -> Result<bool> {
+        Ok(self.room_record(room_id)?.is_some()
+            && self
+                .current_state_event(room_id, "m.room.create", "")?
+                .is_some())
+    }
+
+    /// [`Services::may_preview`] for a room known only from another server's
+    /// summary: open rooms, or restricted ones the caller is joined to one
+    /// of the allowed rooms of.
+    fn may_preview_remote(&self, summary: &Value, user: Option<&UserId>) -> Result<bool> {
+        let open = matches!(
+            summary["join_rule"].as_str(),
+            Some("public" | "knock" | "knock_restricted")
+        ) || summary["world_readable"] == true;
+        if open {
+            return Ok(true);
+        }
+        let Some(user) = user else {
+            return Ok(false);
+        };
+        for allowed in summary["allowed_room_ids"].as_array().into_iter().flatten() {
+            let Some(allowed) = allowed.as_str().and_then(|r| RoomId::parse(r).ok()) else {
+                continue;
+            };
+            if self.is_joined(&allowed, user)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// A room this server holds no state of, which the user is invited to or
@@ -117,30 +178,11 @@ impl Services {
             Some("ban") => return Ok(false),
             _ => {}
         }
-        let join_rule = self
-            .current_state_event(room_id, "m.room.join_rules", "")?
-            .and_then(|e| e.content_str("join_rule"));
-        if matches!(
-            join_rule.as_deref(),
-            Some("public" | "knock" | "knock_restricted")
-        ) {
-            return Ok(true);
+        let openness = self.hierarchy_openness(room_id)?;
+        match user {
+            Some(user) => openness.admits(|room| self.is_joined(room, user)),
+            None => Ok(matches!(openness, Openness::Open)),
         }
-        let visibility = self
-            .current_state_event(room_id, "m.room.history_visibility", "")?
-            .and_then(|e| e.content_str("history_visibility"));
-        if visibility.as_deref() == Some("world_readable") {
-            return Ok(true);
-        }
-        let Some(user) = user else {
-            return Ok(false);
-        };
-        for allowed in self.allowed_rooms(room_id)? {
-            if self.is_joined(&allowed, user)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 
     /// The rooms the join rule's `m.room_membership` conditions name, when
