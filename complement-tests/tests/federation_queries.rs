@@ -194,7 +194,10 @@ async fn space_hierarchy_across_servers(a: Kind, b: Kind) {
     assert_eq!(child_entry["name"], "Child", "{body}");
 }
 
-federation_scenario!(space_hierarchy_across_servers, [plexus_to_synapse]);
+federation_scenario!(
+    space_hierarchy_across_servers,
+    [plexus_to_synapse, synapse_to_plexus, plexus_to_plexus]
+);
 
 /// Bob on `b`, in no room of `a`, previews alice's rooms on `a` by ID with
 /// `via` (`/v1/room_summary`, answered from `a`'s federation `/hierarchy`):

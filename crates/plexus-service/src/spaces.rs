@@ -3,13 +3,15 @@
 //! room, listing each room the user may see as a public-rooms chunk plus its
 //! stripped `children_state`.
 //!
-//! Rooms this server does not know are skipped (no federation yet), as are
-//! rooms the user may not see; neither is descended into. The walk is
+//! Rooms this server is not in are asked of the servers their parent's
+//! `via` names (federation `/hierarchy`, see `remote.rs`); rooms the user
+//! may not see are skipped and not descended into. The walk is
 //! deterministic, so the `from` token is an offset into it, tagged with the
 //! `max_depth` and `suggested_only` it was made with, and every page walks
 //! again from the root.
 
 mod federation;
+mod remote;
 
 pub use federation::ServerHierarchy;
 
@@ -17,7 +19,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use plexus_core::Pdu;
-use ruma::{OwnedRoomId, RoomId, UserId};
+use ruma::{OwnedRoomId, OwnedServerName, RoomId, ServerName, UserId};
 use serde_json::{json, Value};
 
 use crate::{Result, ServiceError, Services};
@@ -83,15 +85,30 @@ impl Token {
     }
 }
 
-/// A room reached by the walk, with the child events it lists.
-struct Reached {
+/// A room reached by the walk.
+enum Reached {
+    /// A room this server holds, with the child events it lists.
+    Local {
+        room_id: OwnedRoomId,
+        children: Vec<Arc<Pdu>>,
+    },
+    /// A room known from another server's `/hierarchy` answer, as given.
+    Remote(Value),
+}
+
+/// A child room to visit, with the servers its parent names for it.
+type ChildLink = (OwnedRoomId, Vec<OwnedServerName>);
+
+/// A room waiting on the walk's stack.
+struct Pending {
     room_id: OwnedRoomId,
-    children: Vec<Arc<Pdu>>,
+    depth: u64,
+    via: Vec<OwnedServerName>,
 }
 
 impl Services {
     /// One page of the space tree under `root`, as `user` may see it.
-    pub fn space_hierarchy(
+    pub async fn space_hierarchy(
         &self,
         root: &RoomId,
         user: &UserId,
@@ -134,12 +151,16 @@ impl Services {
             ));
         }
         let wanted = start.offset.saturating_add(limit);
-        let (reached, more) =
-            self.walk_space(root, user, max_depth, query.suggested_only, wanted)?;
+        let (reached, more) = self
+            .walk_space(root, user, max_depth, query.suggested_only, wanted)
+            .await?;
         let rooms = reached
-            .iter()
+            .into_iter()
             .skip(start.offset)
-            .map(|room| self.hierarchy_entry(&room.room_id, &room.children))
+            .map(|room| match room {
+                Reached::Local { room_id, children } => self.hierarchy_entry(&room_id, &children),
+                Reached::Remote(entry) => Ok(entry),
+            })
             .collect::<Result<Vec<_>>>()?;
         let next_batch = more.then(|| {
             Token {
@@ -152,7 +173,7 @@ impl Services {
     }
 
     /// The first `wanted` visible rooms of the walk, and whether more follow.
-    fn walk_space(
+    async fn walk_space(
         &self,
         root: &RoomId,
         user: &UserId,
@@ -162,32 +183,66 @@ impl Services {
     ) -> Result<(Vec<Reached>, bool)> {
         // Depth-first, as the endpoint's description in the spec says: a stack
         // whose top is the next child in the spec's child order.
-        let mut stack = vec![(root.to_owned(), 0u64)];
+        let root = Pending {
+            room_id: root.to_owned(),
+            depth: 0,
+            via: Vec::new(),
+        };
+        let mut stack = vec![root];
         let mut seen = HashSet::new();
         let mut reached = Vec::new();
-        while let Some((room_id, depth)) = stack.pop() {
-            if !seen.insert(room_id.clone()) {
+        let mut remote_budget = remote::MAX_REMOTE_ROOMS;
+        while let Some(next) = stack.pop() {
+            if !seen.insert(next.room_id.clone()) {
                 continue;
             }
-            if self.room_record(&room_id)?.is_none()
-                || !self.may_see_in_hierarchy(&room_id, user)?
-            {
+            let Some((room, children)) = self
+                .reach(&next, user, suggested_only, &mut remote_budget)
+                .await?
+            else {
                 continue;
-            }
+            };
             if reached.len() == wanted {
                 return Ok((reached, true));
             }
-            let children = self.space_children(&room_id, suggested_only)?;
-            if depth < max_depth {
-                let ids = children
-                    .iter()
-                    .filter_map(|c| RoomId::parse(c.state_key.as_deref()?).ok());
-                let ids: Vec<_> = ids.map(|id| (id, depth + 1)).collect();
-                stack.extend(ids.into_iter().rev());
+            if next.depth < max_depth {
+                let children = children.into_iter().rev().map(|(room_id, via)| Pending {
+                    room_id,
+                    depth: next.depth + 1,
+                    via,
+                });
+                stack.extend(children);
             }
-            reached.push(Reached { room_id, children });
+            reached.push(room);
         }
         Ok((reached, false))
+    }
+
+    /// The room `next` names if `user` may see it, with its children in
+    /// order: from this server's state, or else asked of the servers its
+    /// parent names (see `remote.rs`).
+    async fn reach(
+        &self,
+        next: &Pending,
+        user: &UserId,
+        suggested_only: bool,
+        remote_budget: &mut usize,
+    ) -> Result<Option<(Reached, Vec<ChildLink>)>> {
+        if self.room_record(&next.room_id)?.is_none() {
+            return self
+                .reach_remote(next, user, suggested_only, remote_budget)
+                .await;
+        }
+        if !self.may_see_in_hierarchy(&next.room_id, user)? {
+            return Ok(None);
+        }
+        let children = self.space_children(&next.room_id, suggested_only)?;
+        let links = children.iter().filter_map(|c| child_link(c)).collect();
+        let room = Reached::Local {
+            room_id: next.room_id.clone(),
+            children,
+        };
+        Ok(Some((room, links)))
     }
 
     /// The valid `m.space.child` events of a space, in the spec's order
@@ -306,6 +361,23 @@ impl Services {
         entry["children_state"] = json!(children_state);
         Ok(entry)
     }
+}
+
+/// The room an `m.space.child` event names and the servers it lists.
+fn child_link(child: &Pdu) -> Option<ChildLink> {
+    let room_id = RoomId::parse(child.state_key.as_deref()?).ok()?;
+    let via = via_servers(&child.content_value());
+    Some((room_id, via))
+}
+
+/// The valid server names in a child's `via`.
+fn via_servers(content: &Value) -> Vec<OwnedServerName> {
+    content["via"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|server| ServerName::parse(server.as_str()?).ok())
+        .collect()
 }
 
 /// The `order` of an `m.space.child` content, if valid: a string of at most

@@ -91,7 +91,11 @@ impl Services {
     /// [`Services::may_preview`] for a room known only from another server's
     /// summary: open rooms, or restricted ones the caller is joined to one
     /// of the allowed rooms of.
-    fn may_preview_remote(&self, summary: &Value, user: Option<&UserId>) -> Result<bool> {
+    pub(crate) fn may_preview_remote(
+        &self,
+        summary: &Value,
+        user: Option<&UserId>,
+    ) -> Result<bool> {
         let open = matches!(
             summary["join_rule"].as_str(),
             Some("public" | "knock" | "knock_restricted")

@@ -123,6 +123,7 @@ async fn hierarchy_walks_children_and_skips_invisible_rooms() {
 
     let page = s
         .space_hierarchy(&t.space, &bob, HierarchyQuery::default())
+        .await
         .unwrap();
     let want = [&t.space, &t.public, &t.subspace, &t.grandchild].map(|r| r.to_string());
     assert_eq!(ids(&page), want, "bob does not see the private room");
@@ -145,6 +146,7 @@ async fn hierarchy_walks_children_and_skips_invisible_rooms() {
 
     let page = s
         .space_hierarchy(&t.space, &alice, HierarchyQuery::default())
+        .await
         .unwrap();
     assert!(
         ids(&page).contains(&t.private.to_string()),
@@ -153,6 +155,7 @@ async fn hierarchy_walks_children_and_skips_invisible_rooms() {
 
     let private_root = s
         .space_hierarchy(&t.private, &bob, HierarchyQuery::default())
+        .await
         .unwrap_err();
     assert!(
         matches!(private_root, ServiceError::Forbidden(_)),
@@ -163,7 +166,7 @@ async fn hierarchy_walks_children_and_skips_invisible_rooms() {
         suggested_only: true,
         ..Default::default()
     };
-    let page = s.space_hierarchy(&t.space, &bob, suggested).unwrap();
+    let page = s.space_hierarchy(&t.space, &bob, suggested).await.unwrap();
     assert_eq!(ids(&page), [t.space.to_string(), t.public.to_string()]);
 }
 
@@ -183,10 +186,12 @@ async fn hierarchy_honours_max_depth_and_pages() {
 
     let page = s
         .space_hierarchy(&t.space, &bob, query(Some(0), None, None))
+        .await
         .unwrap();
     assert_eq!(ids(&page), [t.space.to_string()]);
     let page = s
         .space_hierarchy(&t.space, &bob, query(Some(1), None, None))
+        .await
         .unwrap();
     assert_eq!(
         ids(&page),
@@ -195,11 +200,13 @@ async fn hierarchy_honours_max_depth_and_pages() {
 
     let first = s
         .space_hierarchy(&t.space, &bob, query(None, Some(2), None))
+        .await
         .unwrap();
     assert_eq!(ids(&first), [t.space.to_string(), t.public.to_string()]);
     let token = first.next_batch.expect("more rooms follow");
     let second = s
         .space_hierarchy(&t.space, &bob, query(None, Some(2), Some(token.clone())))
+        .await
         .unwrap();
     assert_eq!(
         ids(&second),
@@ -209,6 +216,7 @@ async fn hierarchy_honours_max_depth_and_pages() {
 
     let changed = s
         .space_hierarchy(&t.space, &bob, query(Some(1), Some(2), Some(token)))
+        .await
         .unwrap_err();
     assert!(
         matches!(changed, ServiceError::InvalidParam(_)),
@@ -216,10 +224,12 @@ async fn hierarchy_honours_max_depth_and_pages() {
     );
     let bogus = s
         .space_hierarchy(&t.space, &bob, query(None, None, Some("nope".into())))
+        .await
         .unwrap_err();
     assert!(matches!(bogus, ServiceError::InvalidParam(_)), "{bogus:?}");
     let zero = s
         .space_hierarchy(&t.space, &bob, query(None, Some(0), None))
+        .await
         .unwrap_err();
     assert!(matches!(zero, ServiceError::InvalidParam(_)), "{zero:?}");
 }

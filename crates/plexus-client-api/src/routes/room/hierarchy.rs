@@ -18,7 +18,7 @@ pub async fn get_hierarchy(
         max_depth: body.max_depth.map(u64::from),
         suggested_only: body.suggested_only,
     };
-    let page = state.space_hierarchy(&body.room_id, &user, query)?;
+    let page = state.space_hierarchy(&body.room_id, &user, query).await?;
     let rooms = page
         .rooms
         .into_iter()
