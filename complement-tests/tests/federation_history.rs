@@ -151,3 +151,35 @@ async fn peer_down_long_gap(a: Kind, b: Kind) {
 }
 
 federation_scenario!(peer_down_long_gap, [plexus_to_synapse, synapse_to_plexus]);
+
+/// Plexus (`a`) cannot reach `b` while alice sends more messages than a
+/// queue may hold: the queue is cut to the room's newest event (the log
+/// says so), and once `b` is back bob still reads all of them and the next
+/// one, in order — the gap filled through `/get_missing_events`,
+/// `/state_ids` and `/backfill`.
+async fn peer_down_past_the_backlog_limit(a: Kind, b: Kind) {
+    let mut fed = Federation::start(a, b).await;
+    let (alice, bob, room) = fed.public_room_with_remote_member().await;
+    fed.b.stop();
+    let sent = numbered_texts("past the limit", 130);
+    alice.send_texts(&room, &sent).await;
+    poll_until("a cuts its backlog for b", DELIVERY_TIMEOUT, || async {
+        let log = fed.a.log_tail(2000);
+        match log.contains("backlog cut") {
+            true => Ok(()),
+            false => Err("no compaction logged yet".to_owned()),
+        }
+    })
+    .await;
+    fed.b.restart().await;
+    alice.send_text(&room, "after the cut").await;
+    let mut expected = sent.clone();
+    expected.push("after the cut".to_owned());
+    let bodies = bob.wait_for_bodies(&room, &expected).await;
+    assert_eq!(bodies, expected, "all 130 and the last, in order");
+}
+
+federation_scenario!(
+    peer_down_past_the_backlog_limit,
+    [plexus_to_synapse, plexus_to_plexus]
+);

@@ -7,12 +7,14 @@
 //! 4.   the auth rules against the event's own auth events (fetched from the
 //!      origin when missing) — failing events are stored as rejected;
 //! 5.   the auth rules against the state before the event: from its
-//!      `prev_events`, after pulling missing ones with `/get_missing_events`,
-//!      or fetched whole from the origin (`/state`) when the gap is wider;
+//!      `prev_events`, after pulling missing ones with `/get_missing_events`
+//!      ([`gap`]), or fetched whole from the origin (`/state`) when the gap
+//!      is wider;
 //! 6.   the auth rules against the room's current state — failing events are
 //!      *soft-failed*: kept in the DAG, never shown to clients.
 
 pub mod fetch;
+mod gap;
 mod outliers;
 mod verify;
 
@@ -29,10 +31,6 @@ pub use outliers::{check_against_auth_events, ingest_outliers};
 pub use verify::verify_pdu;
 
 use crate::Federation;
-
-/// At most this many events are pulled with `/get_missing_events` to close
-/// a gap; beyond that the state at the new event is fetched whole.
-const MISSING_EVENTS_LIMIT: usize = 10;
 
 /// Why a PDU was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +146,7 @@ async fn state_before(
         return Ok(group);
     }
     if fill_gaps {
-        fill_gap(federation, origin, pdu, rules).await;
+        gap::fill_gap(federation, origin, pdu, rules).await;
         if let Some(group) = services.state_before_from_prev(pdu)? {
             return Ok(group);
         }
@@ -160,50 +158,6 @@ async fn state_before(
     let stored = ingest_outliers(federation, origin, rules, events).await?;
     let state = crate::membership::join::state_of(&stored, &state, rules);
     Ok(services.state_group_for_events(&state)?)
-}
-
-/// Pulls the events between our forward extremities and `pdu` and accepts
-/// them oldest first. Failures only mean the state is fetched whole instead.
-async fn fill_gap(
-    federation: &Federation,
-    origin: &ServerName,
-    pdu: &Pdu,
-    rules: &RoomVersionRules,
-) {
-    let earliest = federation
-        .services
-        .room_record(&pdu.room_id)
-        .ok()
-        .flatten()
-        .map(|room| room.forward_extremities)
-        .unwrap_or_default();
-    let Ok(missing) = fetch::missing_events(
-        federation,
-        origin.as_str(),
-        &pdu.room_id,
-        &earliest,
-        &[&pdu.event_id],
-        MISSING_EVENTS_LIMIT,
-    )
-    .await
-    else {
-        return;
-    };
-    let mut verified = Vec::new();
-    for json in missing {
-        if let Ok(event) = verify_pdu(federation, json, rules).await {
-            if event.room_id == pdu.room_id {
-                verified.push(event);
-            }
-        }
-    }
-    verified.sort_by_key(|event| event.depth);
-    for event in verified {
-        let id = event.event_id.clone();
-        if let Err(e) = Box::pin(accept(federation, origin, event, rules, false)).await {
-            tracing::info!(event_id = %id, "missing event not accepted: {e}");
-        }
-    }
 }
 
 /// The room's create event in room version 12, where auth events omit it.

@@ -2,8 +2,9 @@
 //! destination server (`federation_outbox`, keyed `(destination, seq)`), the
 //! set of remote servers joined to each room (`federation_room_servers`), the
 //! outbound EDUs the domain produces (typing, receipts, presence, device
-//! lists, cross-signing keys, to-device) and the application of EDUs
-//! received from other servers.
+//! lists, cross-signing keys, to-device), the application of EDUs received
+//! from other servers, and the catch-up compaction of the queue of a
+//! destination that stays unreachable (`catch_up.rs`).
 //!
 //! Items are enqueued in the same [`plexus_storage::Batch`] as the change
 //! they announce, so a client's request returns only once the item is
@@ -18,6 +19,7 @@
 //! read may precede its write, so the sender re-reads shortly
 //! ([`Outbox::maybe_in_flight`]) instead of sleeping.
 
+mod catch_up;
 mod edus;
 mod inbound;
 mod queue;
@@ -35,6 +37,7 @@ use plexus_storage::Db;
 
 use crate::{tables::Counters, Result};
 
+pub use catch_up::MAX_BACKLOG_PDUS;
 pub use inbound::{
     RemoteReceipt, RemoteToDevice, REMOTE_TYPING_TIMEOUT, TO_DEVICE_ID_RETENTION_MS,
 };

@@ -186,6 +186,29 @@ async fn missing_prev_events_are_fetched_before_the_new_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gap_of_many_events_is_filled_over_several_rounds() {
+    let j = joined().await;
+    let mut sent = Vec::new();
+    for n in 0..120 {
+        sent.push(j.message_on_b(&format!("gap {n}")).await);
+    }
+    j.deliver(sent[119].json.clone()).await.unwrap();
+    let streams: Vec<u64> = sent
+        .iter()
+        .map(|pdu| {
+            let meta = j.a().event_meta(pdu.event_id.as_str()).unwrap();
+            assert!(
+                in_timeline(j.a(), pdu),
+                "{} is in the timeline",
+                pdu.event_id
+            );
+            meta.unwrap().stream
+        })
+        .collect();
+    assert!(streams.windows(2).all(|w| w[0] < w[1]), "in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_allowed_before_but_not_by_the_current_state_is_soft_failed() {
     let j = joined().await;
     let b = j.pair.b.services();

@@ -1,5 +1,6 @@
 //! The task of one destination: read the queue's head, send it, acknowledge
-//! it on success, back off on failure; sleep while the queue is empty.
+//! it on success, back off (and cut a long backlog) on failure; sleep while
+//! the queue is empty.
 
 use std::{
     sync::{atomic::Ordering, Arc},
@@ -44,6 +45,7 @@ impl Task {
                 Outcome::Retry(reason) => {
                     failures += 1;
                     tracing::warn!(destination = %self.destination, failures, %reason, "transaction failed; will retry");
+                    self.compact_backlog();
                     self.back_off(failures).await;
                 }
                 outcome => {
@@ -56,6 +58,20 @@ impl Task {
                         self.back_off(1).await;
                     }
                 }
+            }
+        }
+    }
+
+    /// While the destination cannot be reached, a long queue keeps only the
+    /// newest event of each room (`plexus_service::outbox`'s catch-up).
+    fn compact_backlog(&self) {
+        match self.sender.services.outbox_compact(&self.destination) {
+            Ok(0) => {}
+            Ok(dropped) => {
+                tracing::info!(destination = %self.destination, dropped, "unreachable: backlog cut to the newest event per room")
+            }
+            Err(e) => {
+                tracing::error!(destination = %self.destination, error = %e, "compacting the send queue")
             }
         }
     }

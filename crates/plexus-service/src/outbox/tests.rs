@@ -363,3 +363,50 @@ fn old_inbound_to_device_ids_are_pruned() {
     assert!(!s.db.contains::<FederationToDeviceIds>(&key("old")).unwrap());
     assert!(s.db.contains::<FederationToDeviceIds>(&key("new")).unwrap());
 }
+
+#[tokio::test]
+async fn a_long_backlog_keeps_the_newest_pdu_per_room_and_the_lasting_edus() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Services::open(config(dir.path())).unwrap();
+    let alice = s.create_user("alice", None, false).await.unwrap();
+    let mut newest = Vec::new();
+    let mut items = Vec::new();
+    for _ in 0..2 {
+        let room = s.create_room(&alice, CreateRoom::default()).await.unwrap();
+        for n in 0..super::MAX_BACKLOG_PDUS {
+            let content = json!({ "msgtype": "m.text", "body": format!("{n}") });
+            let event = NewEvent::message("m.room.message", content);
+            let id = s
+                .append_event(&room, &alice, event)
+                .await
+                .unwrap()
+                .event_id
+                .to_string();
+            items.push(OutboxItem::Pdu {
+                event_id: id.clone(),
+            });
+            if n + 1 == super::MAX_BACKLOG_PDUS {
+                newest.push(id);
+            }
+        }
+        items.push(edu_item(0)); // typing: dropped
+        items.push(OutboxItem::Edu {
+            edu: json!({ "edu_type": "m.direct_to_device", "content": { "messages": {} } }),
+        });
+    }
+    enqueue(&s, "dead.example", &items[..super::MAX_BACKLOG_PDUS]);
+    assert_eq!(
+        s.outbox_compact("dead.example").unwrap(),
+        0,
+        "short queues stay whole"
+    );
+    enqueue(&s, "dead.example", &items[super::MAX_BACKLOG_PDUS..]);
+    let dropped = s.outbox_compact("dead.example").unwrap();
+    assert_eq!(dropped, 2 * super::MAX_BACKLOG_PDUS - 2 + 2);
+    let txn = s.outbox_peek("dead.example").unwrap();
+    assert_eq!(txn.pdus, newest, "the newest event of each room, in order");
+    assert_eq!(
+        queued_edu_types(&s, "dead.example"),
+        vec!["m.direct_to_device"; 2]
+    );
+}
