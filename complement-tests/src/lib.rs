@@ -6,6 +6,7 @@
 //! the callers are tests, and a panic is how a test reports.
 
 pub mod binary;
+pub mod canonical;
 pub mod cli;
 pub mod client;
 pub mod encode;

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use base64::Engine;
+use complement_tests::canonical::{b64, canonical};
 use complement_tests::encode::path_segment as enc;
 use complement_tests::{json, Client, Method, TestServer, Value, PASSWORD};
 use ed25519_dalek::{Signer, SigningKey};
@@ -28,32 +28,8 @@ fn new_key() -> SigningKey {
     SigningKey::from_bytes(&bytes)
 }
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
-}
-
 fn public(key: &SigningKey) -> String {
     b64(&key.verifying_key().to_bytes())
-}
-
-/// Canonical JSON: object keys sorted, no insignificant whitespace.
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let parts: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), canonical(v)))
-                .collect();
-            format!("{{{}}}", parts.join(","))
-        }
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(canonical).collect();
-            format!("[{}]", parts.join(","))
-        }
-        other => other.to_string(),
-    }
 }
 
 /// Adds `signatures[signer]["ed25519:{key_id}"]` to `value`.

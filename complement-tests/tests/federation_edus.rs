@@ -6,7 +6,7 @@
 //! Device keys carry real ed25519 signatures (`ed25519-dalek`) over
 //! canonical JSON, as in `federation_queries.rs`.
 
-use base64::Engine;
+use complement_tests::canonical::{b64, canonical};
 use complement_tests::encode::path_segment as enc;
 use complement_tests::federation::wait::DELIVERY_TIMEOUT;
 use complement_tests::federation::{Federation, Kind};
@@ -15,30 +15,6 @@ use complement_tests::{json, Client, Value};
 use ed25519_dalek::{Signer, SigningKey};
 
 const V3: &str = "/_matrix/client/v3";
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
-}
-
-/// Canonical JSON: object keys sorted, no insignificant whitespace.
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let parts: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), canonical(v)))
-                .collect();
-            format!("{{{}}}", parts.join(","))
-        }
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(canonical).collect();
-            format!("[{}]", parts.join(","))
-        }
-        other => other.to_string(),
-    }
-}
 
 /// Self-signed device keys of `client`'s device.
 fn device_keys(client: &Client) -> Value {
