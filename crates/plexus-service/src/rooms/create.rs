@@ -73,49 +73,9 @@ impl Services {
         .await?;
         if let Some(alias) = &alias {
             self.add_alias(alias, &room_id, creator)?;
-            let content = json!({ "alias": alias });
-            self.append_event(
-                &room_id,
-                creator,
-                NewEvent::state("m.room.canonical_alias", "", content),
-            )
-            .await?;
         }
-        for event in preset_state(preset) {
-            if !req
-                .initial_state
-                .iter()
-                .any(|(t, k, _)| *t == event.0 && k.is_empty())
-            {
-                self.append_event(&room_id, creator, NewEvent::state(event.0, "", event.1))
-                    .await?;
-            }
-        }
-        for (kind, key, content) in &req.initial_state {
-            self.append_event(
-                &room_id,
-                creator,
-                NewEvent::state(kind, key, content.clone()),
-            )
-            .await?;
-        }
-        if let Some(name) = &req.name {
-            self.append_event(
-                &room_id,
-                creator,
-                NewEvent::state("m.room.name", "", json!({"name": name})),
-            )
-            .await?;
-        }
-        if let Some(topic) = &req.topic {
-            let content =
-                json!({"topic": topic, "m.topic": [{"body": topic, "mimetype": "text/plain"}]});
-            self.append_event(
-                &room_id,
-                creator,
-                NewEvent::state("m.room.topic", "", content),
-            )
-            .await?;
+        for event in initial_events(&req, preset, alias.as_deref()) {
+            self.append_event(&room_id, creator, event).await?;
         }
         for invitee in &req.invite {
             self.invite(&room_id, creator, invitee, None, req.is_direct)
@@ -126,6 +86,38 @@ impl Services {
         }
         Ok(room_id)
     }
+}
+
+/// The state events after the power levels, in the spec's order: the
+/// canonical alias, the preset's events (unless `initial_state` sets them),
+/// `initial_state`, the name and the topic.
+fn initial_events(req: &CreateRoom, preset: Preset, alias: Option<&str>) -> Vec<NewEvent> {
+    let mut events = Vec::new();
+    if let Some(alias) = alias {
+        let content = json!({ "alias": alias });
+        events.push(NewEvent::state("m.room.canonical_alias", "", content));
+    }
+    for (kind, content) in preset_state(preset) {
+        let overridden = req
+            .initial_state
+            .iter()
+            .any(|(t, k, _)| *t == kind && k.is_empty());
+        if !overridden {
+            events.push(NewEvent::state(kind, "", content));
+        }
+    }
+    for (kind, key, content) in &req.initial_state {
+        events.push(NewEvent::state(kind, key, content.clone()));
+    }
+    if let Some(name) = &req.name {
+        events.push(NewEvent::state("m.room.name", "", json!({ "name": name })));
+    }
+    if let Some(topic) = &req.topic {
+        let content =
+            json!({ "topic": topic, "m.topic": [{ "body": topic, "mimetype": "text/plain" }] });
+        events.push(NewEvent::state("m.room.topic", "", content));
+    }
+    events
 }
 
 /// Spec (createRoom, v1.16): invitees of `trusted_private_chat` join any
