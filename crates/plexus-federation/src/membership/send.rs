@@ -88,6 +88,7 @@ async fn send_join(
     omit_members: bool,
 ) -> Result<Value> {
     let join = accept_membership(federation, room_id, event_id, auth, "join").await?;
+    tracing::debug!(origin = %auth.origin, %room_id, omit_members, "send_join accepted");
     let services = &federation.services;
     let (state, auth_chain) = match omit_members {
         true => {
