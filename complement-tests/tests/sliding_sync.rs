@@ -459,6 +459,11 @@ async fn to_device_and_e2ee_extensions() {
         extensions["e2ee"]["device_one_time_keys_count"]["signed_curve25519"],
         1
     );
+    // A new connection learns to refetch its own user's devices.
+    assert_eq!(
+        extensions["e2ee"]["device_lists"]["changed"],
+        json!([alice.user_id])
+    );
     let since = extensions["to_device"]["next_batch"]
         .as_str()
         .unwrap()

@@ -137,7 +137,15 @@ impl Services {
     ) -> Result<Value> {
         let lists = match pos_stream {
             Some(since) => self.device_list_changes(user, since, current)?,
-            None => Default::default(),
+            // A new connection has no `pos` to compare with, but its own
+            // user's devices are named: one of them that uploaded keys
+            // between the client's first key query and this response would
+            // otherwise never be reported, and messages it sends would stay
+            // undecryptable there. The client queries the list again.
+            None => crate::e2ee::device_lists::DeviceListChanges {
+                changed: vec![user.to_string()],
+                left: Vec::new(),
+            },
         };
         Ok(json!({
             "device_lists": { "changed": lists.changed, "left": lists.left },
