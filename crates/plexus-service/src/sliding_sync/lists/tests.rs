@@ -9,15 +9,13 @@ use serde_json::json;
 
 use super::super::{SlidingSyncParams, SlidingSyncRequest};
 use crate::{
-    events::NewEvent, records::MembershipRecord, rooms::CreateRoom, tables::RoomBumpStamps,
-    tests::fixture, Services,
+    events::NewEvent,
+    records::MembershipRecord,
+    rooms::CreateRoom,
+    tables::RoomBumpStamps,
+    tests::{fixture, user},
+    Services,
 };
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 async fn room(s: &Services, creator: &OwnedUserId) -> OwnedRoomId {
     s.create_room(creator, CreateRoom::default()).await.unwrap()
