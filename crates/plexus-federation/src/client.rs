@@ -221,7 +221,7 @@ fn safe_redirects(deny: Arc<IpDenyList>) -> reqwest::redirect::Policy {
 }
 
 /// A reqwest client with rustls, the deny-list resolver, timeouts and the configured trust.
-fn http_client(
+pub(crate) fn http_client(
     config: &FederationConfig,
     resolver: &FilteringResolver,
     redirects: reqwest::redirect::Policy,

@@ -19,6 +19,7 @@ mod history;
 pub mod keys;
 pub mod membership;
 pub mod pdu;
+pub mod push_gateway;
 mod queries;
 mod remote;
 mod routes;

@@ -5,8 +5,10 @@
 //! (`{"global": Ruleset}`), so it also reaches clients through `/sync`.
 //! Notification counts and `/notifications` evaluate these rules per event.
 //!
-//! Pushers are stored but nothing is delivered to push gateways yet: that
-//! comes with a later issue.
+//! Pushers are stored here; `gateway.rs` delivers notifications to their
+//! push gateways.
+
+pub mod gateway;
 
 use std::{
     collections::BTreeMap,
@@ -29,6 +31,28 @@ use ruma::{
 use serde_json::{json, Value};
 
 use crate::{tables::Pushers, Result, ServiceError, Services};
+
+/// The path every push gateway URL must have (Push Gateway API).
+const GATEWAY_PATH: &str = "/_matrix/push/v1/notify";
+
+/// An HTTP pusher's `data.url`: an http(s) URL whose path is [`GATEWAY_PATH`].
+fn check_gateway_url(url: &Value) -> Result<()> {
+    let invalid = || {
+        ServiceError::invalid(format!(
+            "data.url must be an http(s) URL ending in {GATEWAY_PATH}"
+        ))
+    };
+    let url = url.as_str().ok_or_else(invalid)?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(invalid)?;
+    let path = rest.find('/').map(|at| &rest[at..]).ok_or_else(invalid)?;
+    match path == GATEWAY_PATH {
+        true => Ok(()),
+        false => Err(invalid()),
+    }
+}
 
 /// Events scanned per room for `/notifications`.
 pub const MAX_PUSH_SCAN: usize = 1000;
@@ -148,6 +172,12 @@ impl Services {
             .as_str()
             .ok_or_else(|| ServiceError::BadJson("pushkey".into()))?
             .to_owned();
+        if pusher["kind"] == "http" {
+            check_gateway_url(&pusher["data"]["url"])?;
+        }
+        let mut pusher = pusher;
+        // The devices of a push carry when their pushkey was set (seconds).
+        pusher["pushkey_ts"] = json!(plexus_core::time::now_millis() / 1000);
         let mut batch = self.db.batch();
         if !append {
             for row in self.db.scan::<Pushers, _>(&(), Direction::Forward)? {

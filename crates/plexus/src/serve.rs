@@ -20,6 +20,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let admin = crate::admin_socket::spawn(services.clone())?;
     let (stop, stopping) = watch::channel(false);
     let federation = spawn_federation(&services, stopping.clone()).await?;
+    let gateway =
+        plexus_federation::push_gateway::HttpPushGateway::new(&services.config.federation)
+            .context("setting up the push gateway client")?;
+    let pusher = services.start_push_notifier(Arc::new(gateway), stopping.clone());
     let app = plexus_client_api::router(services.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -46,6 +50,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         federation.await?.context("federation listener")?;
     }
     admin.abort();
+    pusher.abort();
     services.shutdown()?;
     crate::admin_socket::remove(&services);
     tracing::info!("stopped cleanly");

@@ -94,8 +94,15 @@ async fn pushers_are_replaced_and_deleted() {
     let f = fixture().await;
     let s = &f.services;
     let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let pusher =
-        |lang: &str| json!({"app_id": "app", "pushkey": "key", "kind": "http", "lang": lang});
+    let url = "https://push.example/_matrix/push/v1/notify";
+    let pusher = |lang: &str| {
+        json!({"app_id": "app", "pushkey": "key", "kind": "http", "lang": lang,
+               "data": {"url": url}})
+    };
+    let elsewhere = json!({"app_id": "app", "pushkey": "k2", "kind": "http",
+                           "data": {"url": "https://push.example/notify"}});
+    let err = s.set_pusher(&bob, elsewhere, false).unwrap_err();
+    assert!(matches!(err, ServiceError::InvalidParam(_)), "{err:?}");
     s.set_pusher(&bob, pusher("en"), false).unwrap();
     s.set_pusher(&alice, pusher("en"), false).unwrap();
     s.set_pusher(&alice, pusher("fr"), false).unwrap();

@@ -1,6 +1,7 @@
 //! `POST /_matrix/client/v3/pushers/set`: creates, replaces or (with
-//! `kind: null`) deletes a pusher. Pushers are stored only: delivering
-//! notifications to push gateways is a later issue.
+//! `kind: null`) deletes a pusher. An HTTP pusher's URL must end in
+//! `/_matrix/push/v1/notify` (else 400 `M_INVALID_PARAM`); notifications
+//! reach it through `plexus_service::push::gateway`.
 
 use ruma::api::client::push::set_pusher::v3::{self as endpoint, PusherAction};
 
