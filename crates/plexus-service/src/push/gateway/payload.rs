@@ -1,14 +1,18 @@
-//! The notifications one event gives rise to: for each local member other
-//! than the sender whose push rules say notify, one request per HTTP pusher,
+//! The notifications one event gives rise to: for each user with a pusher
+//! (all local) joined to the room, other than the sender, whose push rules
+//! say notify, one request per HTTP pusher,
 //! shaped as the Push Gateway API's `notification` (`event_id_only` pushers
 //! get no content). `counts.unread` is the number of the user's rooms with
 //! unread notifications, what apps show as the badge.
 
+use std::collections::BTreeMap;
+
 use plexus_core::Pdu;
+use plexus_storage::{Direction, Json};
 use ruma::{push::Action, OwnedUserId, RoomId, UserId};
 use serde_json::{json, Map, Value};
 
-use crate::{Result, Services};
+use crate::{tables::Pushers, Result, Services};
 
 /// Fields an `event_id_only` pusher does not get.
 const CONTENT_FIELDS: &[&str] = &[
@@ -38,16 +42,10 @@ impl Services {
         if meta.is_none_or(|m| m.stream == 0 || m.rejected || m.soft_failed) {
             return Ok(Vec::new());
         }
+        // Few users have pushers: start from them, not from the members.
         let mut deliveries = Vec::new();
-        for member in self.room_members(&pdu.room_id, "join")? {
-            let Ok(user) = UserId::parse(member.as_str()) else {
-                continue;
-            };
-            if user == pdu.sender || user.server_name() != self.server_name() {
-                continue;
-            }
-            let pushers = self.pushers(&user)?;
-            if pushers.is_empty() {
+        for (user, pushers) in self.all_pushers()? {
+            if user == pdu.sender || !self.is_joined(&pdu.room_id, &user)? {
                 continue;
             }
             let actions = self.actions_for(&user, pdu)?;
@@ -62,6 +60,18 @@ impl Services {
             );
         }
         Ok(deliveries)
+    }
+
+    /// Every user with a pusher, with their pushers.
+    fn all_pushers(&self) -> Result<BTreeMap<OwnedUserId, Vec<Value>>> {
+        let mut all: BTreeMap<OwnedUserId, Vec<Value>> = BTreeMap::new();
+        for row in self.db.scan::<Pushers, _>(&(), Direction::Forward)? {
+            let ((user, _, _), Json(pusher)) = row?;
+            if let Ok(user) = UserId::parse(user.as_str()) {
+                all.entry(user).or_default().push(pusher);
+            }
+        }
+        Ok(all)
     }
 
     fn actions_for(&self, user: &UserId, pdu: &Pdu) -> Result<Vec<Action>> {
