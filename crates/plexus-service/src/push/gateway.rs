@@ -5,7 +5,8 @@
 //! against the push rules of every local member with a pusher, and hands
 //! each notification to the [`PushGateway`] the binary installs (the HTTP
 //! side lives outside this crate). Pushkeys a gateway rejects are removed.
-//! Delivery is best effort, as the spec has it: a gateway that fails is
+//! Delivery is best effort, as the spec has it: each delivery runs on its
+//! own (a dead gateway delays no one else's), a gateway that fails is
 //! retried a few times, then the notification is dropped; events older
 //! than [`MAX_AGE_MS`] (a restart after downtime) are not pushed.
 
@@ -16,7 +17,10 @@ use std::{sync::Arc, time::Duration};
 use plexus_core::time::now_millis;
 use plexus_storage::{Direction, Json};
 use serde_json::Value;
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{
+    sync::{watch, Semaphore},
+    task::JoinHandle,
+};
 
 use crate::{
     tables::{Counters, StreamEvents},
@@ -33,12 +37,31 @@ pub const MAX_AGE_MS: u64 = 5 * 60 * 1000;
 const ATTEMPTS: u32 = 3;
 /// Events handled per pass before the position is saved.
 const BATCH: usize = 200;
+/// Deliveries in flight at once; past this, new ones are dropped.
+const MAX_IN_FLIGHT: usize = 64;
 
 /// The HTTP side of pushing, installed by the binary.
 #[async_trait::async_trait]
 pub trait PushGateway: Send + Sync {
     /// POSTs `body` to the gateway at `url`; returns the pushkeys it rejected.
     async fn notify(&self, url: &str, body: &Value) -> std::result::Result<Vec<String>, String>;
+}
+
+/// What the notifier delivers with: the gateway and the slots that bound
+/// how many deliveries are in flight.
+#[derive(Clone)]
+pub(crate) struct Pushing {
+    gateway: Arc<dyn PushGateway>,
+    slots: Arc<Semaphore>,
+}
+
+impl Pushing {
+    pub(crate) fn new(gateway: Arc<dyn PushGateway>) -> Pushing {
+        Pushing {
+            gateway,
+            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        }
+    }
 }
 
 impl Services {
@@ -49,11 +72,12 @@ impl Services {
         mut stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
         let services = self.clone();
+        let pushing = Pushing::new(gateway);
         tokio::spawn(async move {
             let mut changes = services.stream.subscribe();
             loop {
                 changes.borrow_and_update();
-                if let Err(e) = services.push_pending(gateway.as_ref()).await {
+                if let Err(e) = services.push_pending(&pushing) {
                     tracing::error!(error = %e, "push notifier");
                 }
                 tokio::select! {
@@ -64,9 +88,11 @@ impl Services {
         })
     }
 
-    /// Pushes the events published since the saved position, a batch at a
-    /// time, saving the position after each batch.
-    pub(crate) async fn push_pending(&self, gateway: &dyn PushGateway) -> Result<()> {
+    /// Starts the deliveries of the events published since the saved
+    /// position, a batch at a time, saving the position after each batch.
+    /// Deliveries run on their own: a slow or dead gateway holds up no one
+    /// else's notifications.
+    pub(crate) fn push_pending(self: &Arc<Self>, pushing: &Pushing) -> Result<()> {
         let current = self.stream.current();
         let mut position = match self.db.get::<Counters>(&POSITION_KEY.into())? {
             Some(position) => position,
@@ -80,7 +106,7 @@ impl Services {
             let events = self.stream_events_after(position, current)?;
             let reached = events.last().map_or(current, |(stream, _)| *stream);
             for (_, event_id) in events {
-                self.push_event(gateway, &event_id).await?;
+                self.push_event(pushing, &event_id)?;
             }
             position = reached;
             self.db.put::<Counters>(&POSITION_KEY.into(), &position)?;
@@ -105,8 +131,9 @@ impl Services {
         Ok(events)
     }
 
-    /// Sends the notifications one event gives rise to.
-    async fn push_event(&self, gateway: &dyn PushGateway, event_id: &str) -> Result<()> {
+    /// Starts the deliveries one event gives rise to; with every slot
+    /// taken, a delivery is dropped (best effort) rather than queued.
+    fn push_event(self: &Arc<Self>, pushing: &Pushing, event_id: &str) -> Result<()> {
         let Some(pdu) = self.pdu(event_id)? else {
             return Ok(());
         };
@@ -114,7 +141,18 @@ impl Services {
             return Ok(());
         }
         for delivery in self.push_deliveries(&pdu)? {
-            self.deliver(gateway, &delivery).await?;
+            let Ok(slot) = pushing.slots.clone().try_acquire_owned() else {
+                tracing::warn!(user = %delivery.user, "too many pushes in flight: one dropped");
+                continue;
+            };
+            let services = self.clone();
+            let gateway = pushing.gateway.clone();
+            tokio::spawn(async move {
+                if let Err(e) = services.deliver(gateway.as_ref(), &delivery).await {
+                    tracing::error!(error = %e, "push delivery");
+                }
+                drop(slot);
+            });
         }
         Ok(())
     }

@@ -1,11 +1,11 @@
 //! Push notifications: who gets one and in what shape, and the notifier
 //! against a recording gateway (delivery, position, rejected pushkeys).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-use super::PushGateway;
+use super::{PushGateway, Pushing};
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
@@ -107,32 +107,101 @@ impl PushGateway for Recorder {
     }
 }
 
+/// The notifications `gateway` has received once `count` have arrived.
+async fn received(gateway: &Recorder, count: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let sent = gateway.sent.lock().unwrap().clone();
+        if sent.len() >= count {
+            return sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    gateway.sent.lock().unwrap().clone()
+}
+
 #[tokio::test]
 async fn the_notifier_pushes_new_events_once_and_drops_rejected_pushkeys() {
     let f = fixture().await;
     let s = &f.services;
     let (alice, bob, room) = room_with_pusher(s, None).await;
-    let gateway = Recorder {
+    let gateway = Arc::new(Recorder {
         sent: Mutex::default(),
         reject: vec![],
-    };
-    s.push_pending(&gateway).await.unwrap(); // first start: the past is not pushed
-    assert!(gateway.sent.lock().unwrap().is_empty());
+    });
+    let pushing = Pushing::new(gateway.clone());
+    s.push_pending(&pushing).unwrap(); // first start: the past is not pushed
     let pdu = s.append_event(&room, &bob, text("one")).await.unwrap();
-    s.push_pending(&gateway).await.unwrap();
-    s.push_pending(&gateway).await.unwrap();
-    let sent = gateway.sent.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1, "pushed once: {sent:?}");
+    s.push_pending(&pushing).unwrap();
+    s.push_pending(&pushing).unwrap();
+    let sent = received(&gateway, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        gateway.sent.lock().unwrap().len(),
+        1,
+        "pushed once: {sent:?}"
+    );
     assert_eq!(sent[0]["notification"]["event_id"], pdu.event_id.as_str());
-    let rejecting = Recorder {
+    let rejecting = Arc::new(Recorder {
         sent: Mutex::default(),
         reject: vec!["key-1".into()],
-    };
+    });
     s.append_event(&room, &bob, text("two")).await.unwrap();
-    s.push_pending(&rejecting).await.unwrap();
-    assert_eq!(rejecting.sent.lock().unwrap().len(), 1);
-    assert!(
-        s.pushers(&alice).unwrap().is_empty(),
-        "a rejected pushkey's pusher is removed"
-    );
+    s.push_pending(&Pushing::new(rejecting.clone())).unwrap();
+    assert_eq!(received(&rejecting, 1).await.len(), 1);
+    for _ in 0..200 {
+        if s.pushers(&alice).unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("a rejected pushkey's pusher is removed");
+}
+
+/// Never answers for URLs on port 1; records the others.
+struct HalfDead {
+    sent: Mutex<Vec<Value>>,
+}
+
+#[async_trait::async_trait]
+impl PushGateway for HalfDead {
+    async fn notify(&self, url: &str, body: &Value) -> Result<Vec<String>, String> {
+        if url.contains(":1/") {
+            std::future::pending::<()>().await;
+        }
+        self.sent.lock().unwrap().push(body.clone());
+        Ok(vec![])
+    }
+}
+
+#[tokio::test]
+async fn a_dead_gateway_delays_no_one_elses_push() {
+    let f = fixture().await;
+    let s = &f.services;
+    let (_, bob, room) = room_with_pusher(s, None).await;
+    let mut dead = pusher("dead", None);
+    dead["data"]["url"] = json!("http://127.0.0.1:1/_matrix/push/v1/notify");
+    let carol = user(s, "carol").await;
+    s.join_room(&room, &carol, None, &[]).await.unwrap();
+    s.set_pusher(&carol, dead, false).unwrap();
+    let gateway = Arc::new(HalfDead {
+        sent: Mutex::default(),
+    });
+    let pushing = Pushing::new(gateway.clone());
+    s.push_pending(&pushing).unwrap();
+    for body in ["one", "two"] {
+        s.append_event(&room, &bob, text(body)).await.unwrap();
+        s.push_pending(&pushing).unwrap();
+    }
+    let started = std::time::Instant::now();
+    while gateway.sent.lock().unwrap().len() < 2 {
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "alice's pushes wait for carol's dead gateway"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let sent = gateway.sent.lock().unwrap().clone();
+    assert!(sent
+        .iter()
+        .all(|b| b["notification"]["devices"][0]["pushkey"] == "key-1"));
 }
