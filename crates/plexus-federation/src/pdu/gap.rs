@@ -20,6 +20,9 @@ use crate::Federation;
 const ROUND_LIMIT: usize = 50;
 /// Most events pulled to close one gap.
 pub(super) const MAX_GAP_EVENTS: usize = 500;
+/// Most `/get_missing_events` requests for one gap (a peer answering a
+/// few events at a time must not keep us asking).
+const MAX_ROUNDS: usize = 20;
 
 /// Pulls the events between our forward extremities and `pdu` and accepts
 /// them oldest first. Failures only mean the state is fetched whole instead.
@@ -57,7 +60,9 @@ async fn pull_gap(
     let mut pulled: Vec<Pdu> = Vec::new();
     let mut seen: HashSet<OwnedEventId> = HashSet::new();
     let mut latest = vec![pdu.event_id.clone()];
-    while !latest.is_empty() && pulled.len() < MAX_GAP_EVENTS {
+    let mut rounds = 0;
+    while !latest.is_empty() && pulled.len() < MAX_GAP_EVENTS && rounds < MAX_ROUNDS {
+        rounds += 1;
         let latest_refs: Vec<&EventId> = latest.iter().map(|id| id.as_ref()).collect();
         let Ok(batch) = fetch::missing_events(
             federation,
