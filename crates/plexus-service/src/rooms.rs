@@ -8,4 +8,5 @@ mod read;
 pub mod upgrade;
 
 pub use create::{CreateRoom, Preset};
+pub(crate) use read::hero_ids;
 pub use read::Member;

@@ -13,6 +13,24 @@ use crate::{
     Result, ServiceError, Services,
 };
 
+/// Members named to a user for a room without a name (`m.heroes`).
+const MAX_HEROES: usize = 5;
+
+/// Who names an unnamed room for `user`: up to five other members, joined
+/// first, then invited (the spec's `m.heroes`). Used by `/sync`, sliding
+/// sync and the `send_join` answer.
+pub(crate) fn hero_ids<'a>(
+    joined: &'a [String],
+    invited: &'a [String],
+    user: &'a UserId,
+) -> impl Iterator<Item = &'a String> {
+    joined
+        .iter()
+        .chain(invited)
+        .filter(move |member| *member != user.as_str())
+        .take(MAX_HEROES)
+}
+
 /// A member as `/joined_members` lists them.
 #[derive(Clone, Debug)]
 pub struct Member {

@@ -255,12 +255,7 @@ impl Services {
         joined: &[String],
     ) -> Result<Value> {
         let invited = self.room_members(room_id, "invite")?;
-        let heroes: Vec<&String> = joined
-            .iter()
-            .chain(invited.iter())
-            .filter(|m| *m != user.as_str())
-            .take(5)
-            .collect();
+        let heroes: Vec<&String> = crate::rooms::hero_ids(joined, &invited, user).collect();
         Ok(json!({
             "m.heroes": heroes,
             "m.joined_member_count": joined.len(),

@@ -15,9 +15,6 @@ use crate::{Result, ServiceError, Services};
 /// The state before an event and the auth chain of that state and the event.
 pub type StateAndAuthChain = (Vec<Arc<Pdu>>, Vec<Arc<Pdu>>);
 
-/// Members named to a joiner of an unnamed room (as `m.heroes` in `/sync`).
-const MAX_HEROES: usize = 5;
-
 impl Services {
     /// The state before a stored event and the auth chain of that state and
     /// the event: what `send_join` answers.
@@ -61,11 +58,8 @@ impl Services {
     pub fn room_hero_ids(&self, room_id: &RoomId, user: &UserId) -> Result<Vec<String>> {
         let joined = self.room_members(room_id, "join")?;
         let invited = self.room_members(room_id, "invite")?;
-        Ok(joined
-            .into_iter()
-            .chain(invited)
-            .filter(|member| member != user.as_str())
-            .take(MAX_HEROES)
+        Ok(crate::rooms::hero_ids(&joined, &invited, user)
+            .cloned()
             .collect())
     }
 

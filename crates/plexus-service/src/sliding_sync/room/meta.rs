@@ -7,8 +7,6 @@ use serde_json::{json, Map, Value};
 use super::RoomRequest;
 use crate::{Result, Services};
 
-const MAX_HEROES: usize = 5;
-
 impl Services {
     pub(super) fn insert_room_summary(
         &self,
@@ -52,12 +50,7 @@ impl Services {
         invited: &[String],
     ) -> Result<Vec<Value>> {
         let mut heroes = Vec::new();
-        let others = joined
-            .iter()
-            .chain(invited)
-            .filter(|m| *m != req.user.as_str())
-            .take(MAX_HEROES);
-        for member in others {
+        for member in crate::rooms::hero_ids(joined, invited, req.user) {
             let event = self.current_state_event(room_id, "m.room.member", member)?;
             let mut hero = json!({ "user_id": member });
             if let Some(event) = event {
