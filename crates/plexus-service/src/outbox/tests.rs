@@ -6,6 +6,7 @@ use ruma::{OwnedEventId, OwnedServerName};
 use serde_json::json;
 
 use super::{OutboxItem, MAX_EDUS, MAX_PDUS};
+use crate::tests::user;
 use crate::{events::NewEvent, rooms::CreateRoom, Services};
 
 fn config(dir: &std::path::Path) -> Config {
@@ -162,10 +163,7 @@ fn room_servers_follow_remote_memberships() {
 async fn a_local_event_is_queued_for_the_rooms_remote_servers_with_its_write() {
     let dir = tempfile::tempdir().unwrap();
     let s = Services::open(config(dir.path())).unwrap();
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(&s, "alice").await;
     let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
     assert!(
         s.outbox_destinations().unwrap().is_empty(),
@@ -198,10 +196,7 @@ fn queued_edu_types(s: &Services, destination: &str) -> Vec<String> {
 async fn local_changes_queue_edus_for_the_servers_sharing_a_room() {
     let dir = tempfile::tempdir().unwrap();
     let s = Services::open(config(dir.path())).unwrap();
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(&s, "alice").await;
     let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
     let message = NewEvent::message(
         "m.room.message",
@@ -281,10 +276,7 @@ fn an_enqueued_item_not_yet_read_counts_as_in_flight() {
 async fn a_deleted_device_is_announced_to_the_servers_sharing_a_room() {
     let dir = tempfile::tempdir().unwrap();
     let s = Services::open(config(dir.path())).unwrap();
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(&s, "alice").await;
     let room_id = s.create_room(&alice, CreateRoom::default()).await.unwrap();
     index(
         &s,

@@ -5,6 +5,7 @@ use ruma::RoomVersionId;
 use serde_json::json;
 
 use super::RelationsQuery;
+use crate::tests::user;
 use crate::{events::NewEvent, rooms::CreateRoom, tests::fixture, timeline::Viewer};
 
 fn reaction(target: &str, key: &str) -> NewEvent {
@@ -29,14 +30,8 @@ fn query(rel_type: Option<&str>, from: Option<u64>, limit: usize) -> RelationsQu
 async fn relations_are_indexed_filtered_and_paged() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let req = CreateRoom {
         room_version: Some(RoomVersionId::V11),
         ..Default::default()

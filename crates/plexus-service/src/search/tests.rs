@@ -4,6 +4,7 @@ use ruma::RoomVersionId;
 use serde_json::json;
 
 use super::SearchQuery;
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
@@ -26,14 +27,8 @@ fn search(term: &str) -> SearchQuery {
 async fn search_finds_only_visible_events_of_joined_rooms() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let joined = |preset| CreateRoom {
         preset: Some(preset),
         room_version: Some(RoomVersionId::V11),

@@ -5,6 +5,7 @@ use ruma::{OwnedRoomId, OwnedUserId, UserId};
 use serde_json::{json, Value};
 
 use super::{HierarchyPage, HierarchyQuery};
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
@@ -111,14 +112,8 @@ async fn tree(s: &Services, alice: &OwnedUserId) -> Tree {
 async fn hierarchy_walks_children_and_skips_invisible_rooms() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let t = tree(s, &alice).await;
 
     let page = s
@@ -174,14 +169,8 @@ async fn hierarchy_walks_children_and_skips_invisible_rooms() {
 async fn hierarchy_honours_max_depth_and_pages() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let t = tree(s, &alice).await;
 
     let page = s

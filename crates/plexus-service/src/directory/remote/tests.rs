@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ruma::{OwnedRoomAliasId, OwnedServerName, RoomAliasId};
 
+use crate::tests::user;
 use crate::{
     remote::{Remote, RemoteAlias},
     rooms::{CreateRoom, Preset},
@@ -40,10 +41,7 @@ async fn remote_aliases_are_resolved_by_their_server_local_ones_here() {
     let unknown: OwnedRoomAliasId = "#other:remote.example".try_into().unwrap();
     assert!(s.resolve_alias_anywhere(&unknown).await.unwrap().is_none());
 
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
     let request = CreateRoom {
         preset: Some(Preset::PublicChat),
         ..Default::default()

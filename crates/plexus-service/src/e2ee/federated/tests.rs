@@ -11,6 +11,7 @@ use ruma::ServerName;
 use serde_json::{json, Value};
 
 use super::DEFAULT_REMOTE_TIMEOUT;
+use crate::tests::user;
 use crate::{remote::Remote, tests::fixture, Result, ServiceError};
 
 /// `fast.example` answers; `slow.example` answers after 5 s; `down.example` fails.
@@ -53,10 +54,7 @@ impl FakeRemote {
 async fn remote_users_are_asked_of_their_servers_and_failures_listed() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
     let remote: Arc<dyn Remote> = Arc::new(FakeRemote::default());
     s.install_remote(Arc::downgrade(&remote));
     let request = json!({
@@ -119,10 +117,7 @@ async fn claims_go_to_each_server_once_with_its_users_only() {
 async fn without_federation_every_remote_server_is_a_failure() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
     let request = json!({ "@a:fast.example": [], alice.as_str(): [] });
     let answer = s
         .query_keys_federated(&alice, &request, DEFAULT_REMOTE_TIMEOUT)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ruma::{OwnedUserId, UserId};
 use serde_json::{json, Value};
 
+use crate::tests::user;
 use crate::{remote::Remote, tests::fixture, Result, ServiceError};
 
 struct FakeRemote;
@@ -36,10 +37,7 @@ async fn remote_profiles_are_asked_of_the_users_server() {
     let err = s.profile_anywhere(&nobody, None).await.unwrap_err();
     assert!(matches!(err, ServiceError::NotFound(_)), "{err:?}");
 
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
     assert_eq!(
         s.profile_anywhere(&alice, None).await.unwrap(),
         s.profile(&alice).unwrap()

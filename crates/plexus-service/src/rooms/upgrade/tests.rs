@@ -4,20 +4,15 @@ use ruma::RoomVersionId;
 use serde_json::json;
 
 use super::UpgradeRoom;
+use crate::tests::user;
 use crate::{events::NewEvent, rooms::CreateRoom, tests::fixture, ServiceError};
 
 #[tokio::test]
 async fn upgrade_copies_state_tombstones_and_restricts_the_old_room() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let req = CreateRoom {
         room_version: Some(RoomVersionId::V11),
         name: Some("Old".into()),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use ruma::{OwnedRoomId, OwnedUserId, RoomVersionId};
 use serde_json::json;
 
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
@@ -49,14 +50,8 @@ fn per_thread(
 async fn threaded_receipts_clear_their_own_thread_only() {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
-    let bob = s
-        .create_user("bob", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
     let req = CreateRoom {
         preset: Some(Preset::PublicChat),
         room_version: Some(RoomVersionId::V11),

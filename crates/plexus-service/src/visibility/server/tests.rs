@@ -8,6 +8,7 @@ use plexus_core::Pdu;
 use ruma::{OwnedRoomId, OwnedUserId, ServerName, UserId};
 use serde_json::json;
 
+use crate::tests::user;
 use crate::{
     events::NewEvent,
     rooms::{CreateRoom, Preset},
@@ -62,10 +63,7 @@ struct Story {
 async fn story(visibility: &str) -> (crate::tests::Fixture, Story) {
     let f = fixture().await;
     let s = &f.services;
-    let alice = s
-        .create_user("alice", Some("password123"), false)
-        .await
-        .unwrap();
+    let alice = user(s, "alice").await;
     let bob: OwnedUserId = format!("@bob:{REMOTE}").try_into().unwrap();
     let room = public_room(s, &alice).await;
     set_visibility(s, &room, &alice, visibility).await;

@@ -7,13 +7,8 @@ use std::collections::HashSet;
 use ruma::{OwnedRoomId, OwnedUserId};
 use serde_json::json;
 
+use crate::tests::user;
 use crate::{events::NewEvent, rooms::CreateRoom, tests::fixture, Services};
-
-async fn user(s: &Services, name: &str) -> OwnedUserId {
-    s.create_user(name, Some("password123"), false)
-        .await
-        .unwrap()
-}
 
 async fn room_inviting(
     s: &Services,
