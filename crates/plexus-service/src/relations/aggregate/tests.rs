@@ -26,6 +26,25 @@ async fn shared_room(s: &Services, alice: &OwnedUserId, bob: &OwnedUserId) -> Ow
     room
 }
 
+/// alice's public room (v11) that bob has joined.
+async fn alice_and_bob(s: &Services) -> (OwnedUserId, OwnedUserId, OwnedRoomId) {
+    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
+    let room = shared_room(s, &alice, &bob).await;
+    (alice, bob, room)
+}
+
+/// A reply in the thread of `root`.
+async fn thread_reply(s: &Services, room: &OwnedRoomId, who: &OwnedUserId, root: &str) -> String {
+    related(
+        s,
+        room,
+        who,
+        json!({"rel_type": "m.thread", "event_id": root}),
+        json!({}),
+    )
+    .await
+}
+
 async fn send(s: &Services, room: &OwnedRoomId, who: &OwnedUserId, kind: &str, c: Value) -> String {
     let event = NewEvent::message(kind, c);
     s.append_event(room, who, event)
@@ -129,8 +148,7 @@ async fn thread_summary_counts_replies_and_participation() {
 async fn latest_valid_edit_is_bundled_and_dropped_on_redaction() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let original = text(s, &room, &alice, "v1").await;
     let replace = json!({"rel_type": "m.replace", "event_id": original});
     let new_content = json!({"m.new_content": {"msgtype": "m.text", "body": "v2"}});
@@ -179,8 +197,7 @@ async fn latest_valid_edit_is_bundled_and_dropped_on_redaction() {
 async fn references_list_event_ids_and_redacted_children_drop_out() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let target = text(s, &room, &alice, "poll").await;
     let reference = json!({"rel_type": "m.reference", "event_id": target});
     let one = related(s, &room, &bob, reference.clone(), json!({})).await;
@@ -197,8 +214,7 @@ async fn references_list_event_ids_and_redacted_children_drop_out() {
 async fn threads_are_listed_by_latest_reply_and_filtered_by_participation() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let first = text(s, &room, &alice, "first root").await;
     let second = text(s, &room, &bob, "second root").await;
     text(s, &room, &alice, "not a thread").await;
@@ -277,17 +293,9 @@ async fn threads_are_listed_by_latest_reply_and_filtered_by_participation() {
 async fn thread_of_follows_relations_to_the_root() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let root = text(s, &room, &alice, "root").await;
-    let reply = related(
-        s,
-        &room,
-        &bob,
-        json!({"rel_type": "m.thread", "event_id": root}),
-        json!({}),
-    )
-    .await;
+    let reply = thread_reply(s, &room, &bob, &root).await;
     let reaction = json!({"rel_type": "m.annotation", "event_id": reply, "key": "a"});
     let reaction = send(
         s,
@@ -307,17 +315,9 @@ async fn thread_of_follows_relations_to_the_root() {
 async fn threads_cannot_start_from_related_events() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let root = text(s, &room, &alice, "root").await;
-    let reply = related(
-        s,
-        &room,
-        &bob,
-        json!({"rel_type": "m.thread", "event_id": root}),
-        json!({}),
-    )
-    .await;
+    let reply = thread_reply(s, &room, &bob, &root).await;
     let on = |parent: &str| json!({"m.relates_to": {"rel_type": "m.thread", "event_id": parent}});
     let check = |content: &Value| {
         let event = NewRelation {
@@ -340,8 +340,7 @@ async fn threads_cannot_start_from_related_events() {
 async fn an_annotation_cannot_be_sent_twice_until_redacted() {
     let f = fixture().await;
     let s = &f.services;
-    let (alice, bob) = (user(s, "alice").await, user(s, "bob").await);
-    let room = shared_room(s, &alice, &bob).await;
+    let (alice, bob, room) = alice_and_bob(s).await;
     let target = text(s, &room, &alice, "react to me").await;
     let content =
         json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": "👍"}});
